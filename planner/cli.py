@@ -1,0 +1,110 @@
+"""The ``planner`` command line: a thin adapter over the core library.
+
+Every command reads files, calls ``planner`` functions and writes files. A :class:`PlannerError`
+becomes one line ``planner: error: ...`` on stderr and exit status 2, never a traceback.
+Each pipeline stage adds its own command here; keep the maths in the core modules.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import click
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from planner.errors import PlannerError
+from planner.progress import ProgressCallback
+
+app = typer.Typer(
+    name="planner",
+    help="Workforce planner for contact centres: forecast, staff, schedule, evaluate.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console(stderr=True)
+
+
+@contextmanager
+def progress_bars() -> Iterator[ProgressCallback]:
+    """Yield a ``progress(description, done, total)`` callback that drives rich progress bars.
+
+    Each distinct description gets its own bar; bars are hidden when stderr is not a terminal.
+    """
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=False, disable=not console.is_terminal) as bars:
+        task_ids: dict[str, int] = {}
+
+        def callback(description: str, done: int, total: int) -> None:
+            if description not in task_ids:
+                task_ids[description] = bars.add_task(description, total=total or None)
+            bars.update(task_ids[description], completed=done, total=total or None)
+
+        yield callback
+
+
+OutPath = Annotated[Path, typer.Option("--out", "-o", help="Output file or folder.")]
+
+
+@app.command("sample")
+def sample_command(
+    out: Annotated[Path, typer.Option("--out", "-o", help="CSV or Parquet file to write.")] = Path(
+        "sample-history.csv"
+    ),
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same centre.")] = 7,
+    years: Annotated[float, typer.Option(min=0.1, max=10, help="Years of history.")] = 2.0,
+) -> None:
+    """Write the built-in synthetic sample centre's interval history."""
+    from planner.io import write_frame
+    from planner.sample import generate_sample_history
+
+    history = generate_sample_history(seed=seed, years=years)
+    write_frame(history, out)
+    console.print(f"wrote {len(history):,} rows for queues {sorted(history['queue'].unique())} to {out}")
+
+
+@app.command("demo")
+def demo_command(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for every output.")] = Path(
+        "planner-demo"
+    ),
+    seed: Annotated[int, typer.Option(help="Random seed of the sample centre.")] = 7,
+) -> None:
+    """Run the whole pipeline on the built-in sample centre and write every output."""
+    from planner.pipeline import run_demo
+
+    with progress_bars() as progress:
+        result = run_demo(out, seed=seed, progress=progress)
+    console.print(f"[bold]Demo finished.[/bold] Outputs in {out.resolve()}:")
+    for label, path in result.outputs.items():
+        console.print(f"  {label:<24} {path}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point: run the app, turning planner errors into exit status 2."""
+    try:
+        app(args=argv, standalone_mode=False)
+    except PlannerError as error:
+        print(f"planner: error: {error}", file=sys.stderr)
+        sys.exit(2)
+    except click.exceptions.Abort:
+        print("planner: aborted", file=sys.stderr)
+        sys.exit(130)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+
+
+if __name__ == "__main__":
+    main()
