@@ -1,0 +1,1 @@
+"""Alembic migrations of the planner's store; run by :func:`planner.storage.open_storage`."""
