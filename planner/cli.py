@@ -91,6 +91,30 @@ def demo_command(
         console.print(f"  {label:<24} {path}")
 
 
+@app.command("serve")
+def serve_command(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
+    database_url: Annotated[
+        str | None,
+        typer.Option(help="SQLAlchemy URL of the store; default $PLANNER_DATABASE_URL or a SQLite file."),
+    ] = None,
+) -> None:
+    """Run the HTTP API (FastAPI under uvicorn); other settings come from PLANNER_* variables."""
+    import dataclasses
+
+    import uvicorn
+
+    from api.config import Settings
+    from api.main import create_app
+
+    settings = Settings.from_env()
+    if database_url is not None:
+        settings = dataclasses.replace(settings, database_url=database_url)
+    console.print(f"planner API on http://{host}:{port} (store: {settings.database_url})")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: run the app, turning planner errors into exit status 2."""
     try:

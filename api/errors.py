@@ -1,0 +1,38 @@
+"""Exception handlers: a PlannerError becomes 422 with the planner's message; never a 500."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from planner.errors import PlannerError
+
+__all__ = ["install_error_handlers", "planner_error_response"]
+
+logger = logging.getLogger("planner.api")
+
+
+def planner_error_response(error: PlannerError, loc: tuple[str | int, ...] = ("body",)) -> JSONResponse:
+    """422 in FastAPI's validation shape carrying the planner's message (which names the field)."""
+    return JSONResponse(
+        status_code=422,
+        content={"detail": [{"loc": list(loc), "msg": str(error), "type": "planner_error"}]},
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the handlers on ``app``."""
+
+    @app.exception_handler(PlannerError)
+    async def _planner_error(_request: Request, error: PlannerError) -> JSONResponse:
+        return planner_error_response(error)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, error: Exception) -> JSONResponse:
+        logger.exception("unexpected error", exc_info=error)
+        return JSONResponse(
+            status_code=500,
+            content={"detail": f"internal error: {type(error).__name__}; see the server log"},
+        )
