@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import logging
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from planner.errors import PlannerError
 
-__all__ = ["install_error_handlers", "planner_error_response"]
+__all__ = ["LocatedPlannerError", "install_error_handlers", "planner_errors_at", "planner_error_response"]
 
 logger = logging.getLogger("planner.api")
 
@@ -22,12 +25,37 @@ def planner_error_response(error: PlannerError, loc: tuple[str | int, ...] = ("b
     )
 
 
+class LocatedPlannerError(PlannerError):
+    """A planner error with the request location it is about (e.g. ``("body", "rows")``)."""
+
+    def __init__(self, message: str, loc: tuple[str | int, ...]) -> None:
+        super().__init__(message)
+        self.loc = loc
+
+
+@contextmanager
+def planner_errors_at(*loc: str | int, replace: dict[str, str] | None = None) -> Iterator[None]:
+    """Tag planner errors raised inside the block with the request location ``loc``.
+
+    ``replace`` rewrites parts of the message (e.g. a temporary file's path by the uploaded name).
+    """
+    try:
+        yield
+    except LocatedPlannerError:
+        raise
+    except PlannerError as error:
+        message = str(error)
+        for old, new in (replace or {}).items():
+            message = message.replace(old, new)
+        raise LocatedPlannerError(message, loc) from error
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers on ``app``."""
 
     @app.exception_handler(PlannerError)
     async def _planner_error(_request: Request, error: PlannerError) -> JSONResponse:
-        return planner_error_response(error)
+        return planner_error_response(error, getattr(error, "loc", ("body",)))
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, error: Exception) -> JSONResponse:
