@@ -91,6 +91,84 @@ def demo_command(
         console.print(f"  {label:<24} {path}")
 
 
+def _parse_column_map(items: list[str] | None) -> dict[str, str]:
+    """``["old=new", ...]`` -> ``{"old": "new"}``; ``old=`` ignores a column."""
+    from planner.errors import InputError
+
+    mapping: dict[str, str] = {}
+    for item in items or []:
+        old, sep, new = item.partition("=")
+        if not sep or not old.strip():
+            raise InputError(f"--map must be COLUMN=PLANNER_COLUMN (e.g. --map ds=interval_start), got {item!r}")
+        mapping[old.strip()] = new.strip()
+    return mapping
+
+
+def _short_time(stamp: object) -> str:
+    """``2003-03-03 07:00 -05:00`` for people (tables), ISO otherwise."""
+    text = stamp.isoformat() if hasattr(stamp, "isoformat") else str(stamp)
+    date_time, offset = text[:16], text[19:] if len(text) > 19 and text[16:19] == ":00" else ""
+    return f"{date_time.replace('T', ' ')} {offset}".strip() if offset or len(text) <= 19 else text
+
+
+@app.command("validate")
+def validate_command(
+    history: Annotated[Path, typer.Argument(help="Interval history, CSV or Parquet.")],
+    tz: Annotated[
+        str | None,
+        typer.Option("--tz", help="IANA time zone of naive timestamps, e.g. Europe/London."),
+    ] = None,
+    column_map: Annotated[
+        list[str] | None,
+        typer.Option("--map", help="Rename a column: --map OLD=NEW (repeatable); OLD= ignores it."),
+    ] = None,
+    gap_rows: Annotated[int, typer.Option(min=0, help="How many gaps to list.")] = 10,
+) -> None:
+    """Check a history file and print a summary: queues, span, interval, gaps, totals."""
+    from rich.table import Table
+
+    from planner.io import load_history, summarise_history
+
+    load = load_history(history, tz=tz, column_map=_parse_column_map(column_map))
+    summary = summarise_history(load)
+    out = Console()
+    table = Table(title=f"{history}: {len(load.frame):,} rows, {load.interval_minutes}-minute intervals")
+    for label in ("queue", "first interval", "last interval", "rows", "days", "missing days",
+                  "missing intervals", "calls offered", "AHT s (by calls)"):
+        table.add_column(label, justify="left" if label == "queue" else "right")
+    for row in summary.itertuples(index=False):
+        aht = "-" if row.aht_seconds_weighted != row.aht_seconds_weighted else f"{row.aht_seconds_weighted:.1f}"
+        table.add_row(
+            str(row.queue),
+            _short_time(row.first_interval),
+            _short_time(row.last_interval),
+            f"{row.rows:,}",
+            f"{row.days:,}",
+            f"{row.missing_days:,}",
+            f"{row.missing_intervals:,}",
+            f"{row.calls_offered_total:,.0f}",
+            aht,
+        )
+    out.print(table)
+    gaps = load.gaps
+    days = int((gaps["kind"] == "day").sum())
+    runs = int((gaps["kind"] == "intervals").sum())
+    intervals = int(gaps.loc[gaps["kind"] == "intervals", "missing_intervals"].sum())
+    out.print(f"gaps: {days} missing days, {runs} runs of missing intervals ({intervals} intervals)")
+    if len(gaps):
+        listing = Table(title=f"first {min(gap_rows, len(gaps))} of {len(gaps)} gaps")
+        for label in ("queue", "kind", "from", "to", "missing intervals"):
+            listing.add_column(label)
+        for gap in gaps.head(gap_rows).itertuples(index=False):
+            listing.add_row(
+                str(gap.queue), str(gap.kind), _short_time(gap.gap_start), _short_time(gap.gap_end),
+                str(gap.missing_intervals),
+            )
+        out.print(listing)
+    for note in load.notes:
+        out.print(f"note: {note}")
+
+
 @app.command("serve")
 def serve_command(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",

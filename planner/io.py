@@ -21,11 +21,12 @@ All validation is vectorised: a 1-million-row file loads in a few seconds (``ben
 from __future__ import annotations
 
 import csv
+import datetime
 import os
 import re
 import tempfile
 import zoneinfo
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -147,7 +148,9 @@ def load_history(
         missing or negative values, inconsistent counts, unparseable or nonexistent timestamps,
         duplicate (queue, interval_start), mixed interval lengths.
     """
-    raw, rows, notes = _read_table(Path(path))
+    raw, rows, notes = _read_table(
+        Path(path), text_columns=_text_columns(COLUMN_ALIASES, column_map)
+    )
     return _validate_history(raw, rows, notes, tz=tz, column_map=column_map)
 
 
@@ -389,10 +392,12 @@ def read_frame(
         Columns ``required`` then the ``optional`` ones present, in that order; sorted by
         (``queue``, ``interval_start``) when both are present; ``RangeIndex``.
     """
-    raw, rows, notes = _read_table(Path(path), source=source)
     table = dict(COLUMN_ALIASES if aliases is None else aliases)
     for name in (*required, *optional):
         table.setdefault(name, name)
+    raw, rows, notes = _read_table(
+        Path(path), source=source, text_columns=_text_columns(table, column_map)
+    )
     columns, _ = _resolve_columns(raw, rows, table, required, column_map, notes)
     frame, _, _ = _build_frame(
         raw, rows, columns, required, optional, tz=tz, notes=notes, unique_key=unique_key
@@ -479,8 +484,33 @@ def write_frame(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
 # --------------------------------------------------------------------------------------------------
 
 
-def _read_table(path: Path, *, source: str | None = None) -> tuple[pd.DataFrame, _Rows, list[str]]:
-    """Read a CSV or Parquet file into a raw frame, recognising the format from its content."""
+def _text_columns(
+    aliases: Mapping[str, str], column_map: Mapping[str, str] | None
+) -> Callable[[list[str]], list[str]]:
+    """Header -> the CSV columns to keep as text (timestamps and queue names are parsed by us)."""
+    user = dict(column_map or {})
+
+    def pick(header: list[str]) -> list[str]:
+        keep = []
+        for column in header:
+            target = user[column] if column in user else aliases.get(_normalise(column))
+            if target in ("interval_start", "queue"):
+                keep.append(column)
+        return keep
+
+    return pick
+
+
+def _read_table(
+    path: Path,
+    *,
+    source: str | None = None,
+    text_columns: Callable[[list[str]], list[str]] | None = None,
+) -> tuple[pd.DataFrame, _Rows, list[str]]:
+    """Read a CSV or Parquet file into a raw frame, recognising the format from its content.
+
+    ``text_columns(header)`` names the CSV columns read as text rather than type-inferred.
+    """
     name = source or str(path)
     if not path.exists():
         raise InputError(f"{name}: file not found; expected a CSV or Parquet file")
@@ -523,21 +553,23 @@ def _read_table(path: Path, *, source: str | None = None) -> tuple[pd.DataFrame,
     delimiter = _sniff_delimiter(lines)
     if delimiter != ",":
         notes.append(f"{name}: columns separated by {delimiter!r}")
-    header = next(csv.reader([lines[0]], delimiter=delimiter))
+    header = [c.strip() for c in next(csv.reader([lines[0]], delimiter=delimiter))]
     seen: set[str] = set()
     for column in header:
-        if column.strip() in seen:
+        if column in seen:
             raise InputError(
-                f"{name} line 1: column {column.strip()!r} appears more than once in the header; "
+                f"{name} line 1: column {column!r} appears more than once in the header; "
                 "expected unique column names"
             )
-        seen.add(column.strip())
+        seen.add(column)
+    as_text = text_columns(header) if text_columns is not None else []
     try:
         raw = pd.read_csv(
             path,
             engine="pyarrow",
             sep=delimiter,
             encoding="utf-8-sig" if encoding == "utf-8" else encoding,
+            dtype={column: "str" for column in as_text} or None,
         )
     except Exception as error:  # pyarrow raises several types for malformed text
         message = " ".join(str(error).split())
@@ -862,7 +894,7 @@ def _parse_timestamps(
         if tz is not None:
             parsed = parsed.dt.tz_convert(tz)
             notes.append(f"timestamps carry UTC offsets; converted to {tz}")
-        else:
+        elif not any(note.startswith("timestamps carry several") for note in notes):
             notes.append(f"timestamps carry UTC offsets; kept in {parsed.dt.tz} (pass --tz to convert)")
     return parsed.dt.as_unit("ns")
 
@@ -885,6 +917,12 @@ def _parse_text_timestamps(
                 "have one; expected every timestamp with an offset, or none"
             ) from None
         parsed = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=True)
+        offset = _most_common_offset(text)
+        parsed = parsed.dt.tz_convert(offset)
+        notes.append(
+            f"timestamps carry several UTC offsets (a DST change?); read as instants at the most "
+            f"common offset {parsed.dt.tz}; pass --tz to get the centre's time zone with DST"
+        )
     bad = (parsed.isna() & values.notna()).to_numpy()
     if bad.any():
         pos = int(np.flatnonzero(bad)[0])
@@ -893,6 +931,20 @@ def _parse_text_timestamps(
             "expected ISO 8601 such as 2024-01-31 08:15 or 2024-01-31T08:15:00+01:00"
         )
     return parsed
+
+
+def _most_common_offset(text: pd.Series) -> datetime.timezone:
+    """The most common trailing UTC offset of ISO 8601 strings, as a fixed-offset time zone."""
+    tails = text.str.extract(r"([zZ]|[+-]\d\d(?::?\d\d)?)$", expand=False).value_counts()
+    if len(tails) == 0:
+        return datetime.UTC
+    tail = str(tails.index[0])
+    if tail in ("Z", "z"):
+        return datetime.UTC
+    digits = tail[1:].replace(":", "")
+    minutes = int(digits[:2]) * 60 + (int(digits[2:4]) if len(digits) >= 4 else 0)
+    sign = -1 if tail[0] == "-" else 1
+    return datetime.timezone(datetime.timedelta(minutes=sign * minutes))
 
 
 def _localise(
