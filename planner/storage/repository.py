@@ -151,11 +151,7 @@ def frame_to_parquet(frame: pd.DataFrame) -> bytes:
 
 def frame_from_parquet(data: bytes) -> pd.DataFrame:
     """Read Parquet bytes written by :func:`frame_to_parquet` back into a frame."""
-    frame = pd.read_parquet(io.BytesIO(data))
-    for column in frame.columns:
-        if isinstance(frame[column].dtype, pd.DatetimeTZDtype):
-            frame[column] = frame[column].dt.as_unit("ns")
-    return frame
+    return pd.read_parquet(io.BytesIO(data))
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -187,16 +183,16 @@ def create_storage_engine(url: str, *, schema: str | None = None) -> Engine:
             "sqlite:///planner.sqlite3 or postgresql+psycopg://user@host/db"
         ) from error
     kwargs: dict[str, Any] = {"pool_pre_ping": True}
+    if schema is not None and parsed.get_backend_name() != "postgresql":
+        raise InputError(
+            f"database schema: only PostgreSQL URLs take a schema, got {parsed.get_backend_name()!r}"
+        )
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
             Path(database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 10}
     elif schema is not None:
-        if parsed.get_backend_name() != "postgresql":
-            raise InputError(
-                f"database schema: only PostgreSQL URLs take a schema, got {parsed.get_backend_name()!r}"
-            )
         if not schema.isidentifier():
             raise InputError(f"database schema: must be a plain identifier, got {schema!r}")
         kwargs["connect_args"] = {"options": f"-csearch_path={schema}"}
