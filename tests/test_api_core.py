@@ -1,0 +1,230 @@
+"""HTTP API infrastructure: health, jobs, cancel, API keys, size and row limits, settings.
+
+Runs every route through FastAPI's TestClient, on SQLite and (when a server answers) PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import replace
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
+
+from api.config import Settings
+from api.main import create_app
+from planner.errors import ConfigError
+from planner.storage import hash_api_key
+
+PG_URL = os.environ.get(
+    "PLANNER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+KEY = "test-key-0123456789abcdef"
+
+
+@pytest.fixture
+def pg_schema() -> Iterator[str]:
+    """A fresh PostgreSQL schema, dropped after the test; skip when no server answers."""
+    engine = create_engine(PG_URL)
+    try:
+        with engine.connect():
+            pass
+    except OperationalError as error:
+        engine.dispose()
+        pytest.skip(f"no PostgreSQL server answers at {PG_URL} ({error.orig}); set PLANNER_TEST_POSTGRES_URL")
+    schema = f"planner_test_{uuid.uuid4().hex[:12]}"
+    with engine.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield schema
+    finally:
+        with engine.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def settings(request: pytest.FixtureRequest, tmp_path) -> Settings:
+    """Settings with the diagnostic job on, on each database backend."""
+    base = Settings(database_url=f"sqlite:///{tmp_path / 'api.sqlite3'}", enable_diagnostic_jobs=True)
+    if request.param == "postgresql":
+        return replace(base, database_url=PG_URL, database_schema=request.getfixturevalue("pg_schema"))
+    return base
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+def _wait_for(client: TestClient, job_id: str, statuses: set[str], timeout_s: float = 10.0) -> dict:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        job = client.get(f"/jobs/{job_id}").json()
+        if job["status"] in statuses:
+            return job
+        time.sleep(0.05)
+    raise AssertionError(f"job {job_id} never reached {statuses}; last {job}")
+
+
+def test_health_reports_database_and_stages(client: TestClient, settings: Settings) -> None:
+    answer = client.get("/health")
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["status"] == "ok" and body["database_ok"] is True
+    assert body["database"] == ("postgresql" if "postgresql" in settings.database_url else "sqlite")
+    assert "wait" in body["job_kinds"]
+
+
+def test_job_runs_reports_progress_and_result(client: TestClient) -> None:
+    accepted = client.post("/diagnostics/wait", json={"seconds": 0.6})
+    assert accepted.status_code == 202
+    job_id = accepted.json()["id"]
+    assert accepted.json()["status"] in {"queued", "running"}
+    running = _wait_for(client, job_id, {"running"})
+    assert running["started_at"] is not None
+    done = _wait_for(client, job_id, {"succeeded"})
+    assert done["progress"] == {"description": "waiting", "done": 6, "total": 6}
+    assert done["result"]["waited_seconds"] == pytest.approx(0.6, abs=0.5)
+    listed = client.get("/jobs", params={"status": "succeeded"}).json()
+    assert [job["id"] for job in listed] == [job_id]
+
+
+def test_cancel_running_and_queued_jobs(client: TestClient) -> None:
+    first = client.post("/diagnostics/wait", json={"seconds": 30}).json()["id"]
+    second = client.post("/diagnostics/wait", json={"seconds": 30}).json()["id"]  # queued: 1 worker
+    _wait_for(client, first, {"running"})
+    queued = client.post(f"/jobs/{second}/cancel")
+    assert queued.status_code == 200 and queued.json()["status"] == "cancelled"
+    assert client.post(f"/jobs/{first}/cancel").json()["cancel_requested"] is True
+    cancelled = _wait_for(client, first, {"cancelled"}, timeout_s=5)
+    assert cancelled["error"] == "cancelled by request"
+    assert client.post(f"/jobs/{first}/cancel").json()["status"] == "cancelled"
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("get", "/jobs/0123"), ("post", "/jobs/0123/cancel")],
+    ids=["get", "cancel"],
+)
+def test_unknown_job_is_404_naming_job_id(client: TestClient, method: str, path: str) -> None:
+    answer = getattr(client, method)(path)
+    assert answer.status_code == 404 and "job_id" in answer.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"seconds": -1}, "seconds"),
+        ({"seconds": 601}, "seconds"),
+        ({"seconds": 1, "extra": 2}, "extra"),
+        ({}, "seconds"),
+    ],
+    ids=["negative", "over-bound", "unknown-field", "missing"],
+)
+def test_bad_request_fields_are_422_naming_the_field(client: TestClient, body: dict, field: str) -> None:
+    answer = client.post("/diagnostics/wait", json=body)
+    assert answer.status_code == 422
+    assert answer.json()["detail"][0]["loc"][-1] == field
+
+
+def test_bad_query_parameter_is_422(client: TestClient) -> None:
+    answer = client.get("/jobs", params={"limit": 0})
+    assert answer.status_code == 422 and answer.json()["detail"][0]["loc"] == ["query", "limit"]
+
+
+def test_malformed_json_is_422(client: TestClient) -> None:
+    answer = client.post("/diagnostics/wait", content=b"{not json", headers={"content-type": "application/json"})
+    assert answer.status_code == 422 and answer.json()["detail"][0]["loc"][0] == "body"
+
+
+@pytest.mark.parametrize("auth_setting", ["plain", "digest"], ids=["plain-key", "sha256-digest"])
+def test_api_keys_guard_every_route_but_health(tmp_path, auth_setting: str) -> None:
+    configured = KEY if auth_setting == "plain" else f"sha256:{hash_api_key(KEY)}"
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'auth.sqlite3'}",
+        api_keys=(configured,),
+        enable_diagnostic_jobs=True,
+    )
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/health").status_code == 200
+        missing = client.get("/jobs")
+        assert missing.status_code == 401 and "X-API-Key" in missing.json()["detail"]
+        wrong = client.get("/jobs", headers={"X-API-Key": "wrong-key-0123456789"})
+        assert wrong.status_code == 401 and "not a valid API key" in wrong.json()["detail"]
+        assert client.get("/jobs", headers={"X-API-Key": KEY}).status_code == 200
+        started = client.post("/diagnostics/wait", json={"seconds": 0}, headers={"X-API-Key": KEY})
+        assert started.status_code == 202
+        stored = client.app.state.storage.api_key_hashes()
+    assert stored == frozenset({hash_api_key(KEY)})  # the digest is stored, never the key
+
+
+def test_require_api_key_without_keys_refuses_everything(tmp_path) -> None:
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'a.sqlite3'}", require_api_key=True)
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/jobs", headers={"X-API-Key": KEY}).status_code == 401
+
+
+def test_request_body_over_the_limit_is_413(tmp_path) -> None:
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'l.sqlite3'}", max_request_bytes=2048, enable_diagnostic_jobs=True
+    )
+    with TestClient(create_app(settings)) as client:
+        body = b'{"seconds": 1, "pad": "' + b"x" * 4096 + b'"}'
+        by_header = client.post("/diagnostics/wait", content=body, headers={"content-type": "application/json"})
+        assert by_header.status_code == 413
+        assert "PLANNER_MAX_REQUEST_BYTES" in by_header.json()["detail"]
+        streamed = client.post(
+            "/diagnostics/wait",
+            content=iter([body[:1500], body[1500:]]),  # chunked: no content-length header
+            headers={"content-type": "application/json"},
+        )
+        assert streamed.status_code == 413
+        assert client.post("/diagnostics/wait", json={"seconds": 0}).status_code == 202
+
+
+@pytest.mark.parametrize(
+    ("env", "match"),
+    [
+        ({"PLANNER_MAX_ROWS": "lots"}, "PLANNER_MAX_ROWS"),
+        ({"PLANNER_MAX_ROWS": "0"}, "PLANNER_MAX_ROWS"),
+        ({"PLANNER_REQUIRE_API_KEY": "perhaps"}, "PLANNER_REQUIRE_API_KEY"),
+        ({"PLANNER_API_KEYS": "short"}, "PLANNER_API_KEYS"),
+        ({"PLANNER_API_KEYS": "sha256:abc"}, "PLANNER_API_KEYS"),
+        ({"PLANNER_MAX_SOLVER_SECONDS": "-5"}, "PLANNER_MAX_SOLVER_SECONDS"),
+    ],
+    ids=["rows-not-int", "rows-zero", "bool-unknown", "key-short", "digest-short", "solver-negative"],
+)
+def test_bad_settings_raise_config_error_naming_the_variable(env: dict, match: str) -> None:
+    with pytest.raises(ConfigError, match=match):
+        Settings.from_env(env)
+
+
+def test_settings_from_env() -> None:
+    settings = Settings.from_env(
+        {
+            "PLANNER_DATABASE_URL": "sqlite:///x.sqlite3",
+            "PLANNER_API_KEYS": f"{KEY}, sha256:{'a' * 64}",
+            "PLANNER_MAX_ROWS": "100",
+            "PLANNER_MAX_FIT_SECONDS": "30",
+            "PLANNER_ENABLE_DIAGNOSTIC_JOBS": "yes",
+        }
+    )
+    assert settings.database_url == "sqlite:///x.sqlite3"
+    assert settings.api_keys == (KEY, "sha256:" + "a" * 64) and settings.auth_enabled
+    assert (settings.max_rows, settings.max_fit_seconds, settings.enable_diagnostic_jobs) == (100, 30, True)
+    assert Settings.from_env({}).auth_enabled is False
+
+
+def test_openapi_schema_has_examples_and_forbids_extra_fields(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()
+    wait = schema["components"]["schemas"]["WaitRequest"]
+    assert wait["additionalProperties"] is False
+    assert wait["properties"]["seconds"]["maximum"] == 600
+    assert schema["components"]["schemas"]["JobOut"]["examples"]
