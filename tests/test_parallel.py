@@ -1,0 +1,307 @@
+"""Tests of planner.parallel: local processes and a real Dask LocalCluster equal the local run."""
+
+from __future__ import annotations
+
+import functools
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from planner import parallel
+from planner.errors import ConfigError, InputError, PlannerError
+from planner.parallel import (
+    DASK_ADDRESS_ENV,
+    QueueFailure,
+    dask_address_from_env,
+    default_workers,
+    run_per_queue,
+)
+from tests import parallel_funcs
+
+# Deliberately not alphabetical: results must follow the input's queue order, not a sort.
+QUEUES = ("zeta", "alpha", "bad", "mid", "beta", "omega", "gamma")
+INTERVALS = 48
+
+
+def make_history(queues: tuple[str, ...] = QUEUES, *, seed: int = 11) -> pd.DataFrame:
+    """Long history frame: INTERVALS half-hours per queue; queue 'bad' has one negative count."""
+    rng = np.random.default_rng(seed)
+    starts = pd.date_range("2026-03-02 08:00", periods=INTERVALS, freq="30min", tz="Europe/London")
+    parts = []
+    for queue in queues:
+        calls = rng.poisson(40, INTERVALS).astype("int64")
+        if queue == "bad":
+            calls[5] = -3
+        parts.append(
+            pd.DataFrame({"queue": queue, "interval_start": starts, "calls_offered": calls})
+        )
+    return pd.concat(parts, ignore_index=True)
+
+
+def expected_frame(history: pd.DataFrame, skip: tuple[str, ...] = ("bad",)) -> pd.DataFrame:
+    """The reference: running_load applied queue by queue in a plain loop, in input order."""
+    parts = [
+        parallel_funcs.running_load(group.reset_index(drop=True))
+        for name, group in history.groupby("queue", sort=False)
+        if name not in skip
+    ]
+    return pd.concat(parts, ignore_index=True)
+
+
+@pytest.fixture(scope="module")
+def history() -> pd.DataFrame:
+    return make_history()
+
+
+@pytest.fixture(scope="module")
+def in_process_run(history: pd.DataFrame) -> parallel.PerQueueRun:
+    return run_per_queue(parallel_funcs.running_load, history, workers=1)
+
+
+@pytest.fixture(scope="module")
+def dask_cluster():
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+        worker_dashboard_address=None,
+    ) as cluster:
+        yield cluster
+
+
+def test_in_process_matches_plain_loop_in_input_order(history, in_process_run) -> None:
+    run = in_process_run
+    assert run.backend == "in-process"
+    assert run.workers == 1
+    assert run.queues == QUEUES
+    pd.testing.assert_frame_equal(run.frame, expected_frame(history))
+    assert list(pd.unique(run.frame["queue"])) == [q for q in QUEUES if q != "bad"]
+
+
+def test_failing_queue_is_reported_and_others_kept(in_process_run) -> None:
+    run = in_process_run
+    assert not run.ok
+    assert run.failures == (
+        QueueFailure("bad", "InputError", "row 5: calls_offered must be >= 0, got -3"),
+    )
+    assert len(run.frame) == (len(QUEUES) - 1) * INTERVALS
+    with pytest.raises(PlannerError, match=r"1 of 7 queues failed: queue 'bad': InputError: row 5"):
+        run.raise_for_failures()
+
+
+def test_two_local_workers_equal_in_process(history, in_process_run) -> None:
+    run = run_per_queue(parallel_funcs.running_load, history, workers=2, chunk_queues=2)
+    assert run.backend == "processes"
+    assert run.workers == 2
+    pd.testing.assert_frame_equal(run.frame, in_process_run.frame)
+    assert run.failures == in_process_run.failures
+    assert list(run.queue_seconds.index) == list(QUEUES)
+    # Both pool processes sent back a peak resident size (Linux/macOS).
+    assert len(run.worker_peak_memory_bytes) >= 1
+    assert all(peak > 0 for peak in run.worker_peak_memory_bytes.values())
+
+
+def test_dask_local_cluster_equals_local_run(history, in_process_run, dask_cluster) -> None:
+    run = run_per_queue(
+        parallel_funcs.running_load,
+        history,
+        dask_address=dask_cluster.scheduler_address,
+        chunk_queues=2,
+        max_chunks_ahead=2,
+    )
+    assert run.backend == "dask"
+    assert run.workers == 2
+    assert run.queues == QUEUES
+    pd.testing.assert_frame_equal(run.frame, in_process_run.frame)
+    assert run.failures == in_process_run.failures
+    # Peaks come from the Dask worker processes (host:pid), never from this process.
+    assert 1 <= len(run.worker_peak_memory_bytes) <= 2
+    assert not any(w.endswith(f":{os.getpid()}") for w in run.worker_peak_memory_bytes)
+
+
+def test_dask_tuple_results_and_bug_in_one_queue(dask_cluster) -> None:
+    history = make_history(("c", "a", "b"))
+    history.loc[history["queue"] == "a", "calls_offered"] = 0
+    run = run_per_queue(
+        parallel_funcs.crash_on_empty_calls, history, dask_address=dask_cluster.scheduler_address
+    )
+    assert run.failures == (QueueFailure("a", "ZeroDivisionError", "division by zero"),)
+    assert list(run.frame["queue"]) == ["c", "b"]
+
+
+@pytest.mark.parametrize("chunk_queues", [1, 3, 100], ids=["one-per-chunk", "three", "one-chunk"])
+def test_chunk_size_does_not_change_result(history, in_process_run, chunk_queues) -> None:
+    run = run_per_queue(
+        parallel_funcs.running_load,
+        history,
+        workers=1,
+        chunk_queues=chunk_queues,
+        max_chunks_ahead=1,
+    )
+    pd.testing.assert_frame_equal(run.frame, in_process_run.frame)
+
+
+def test_kwargs_and_partial_reach_the_function(history) -> None:
+    by_kwargs = run_per_queue(
+        parallel_funcs.running_load, history, workers=1, kwargs={"aht_seconds": 600.0}
+    )
+    by_partial = run_per_queue(
+        functools.partial(parallel_funcs.running_load, aht_seconds=600.0), history, workers=2
+    )
+    pd.testing.assert_frame_equal(by_kwargs.frame, by_partial.frame)
+    first = history.iloc[0]
+    assert by_kwargs.frame["traffic_erlangs"].iloc[0] == pytest.approx(
+        first["calls_offered"] * 600.0 / 1800.0, rel=1e-12
+    )
+
+
+def test_tuple_of_frames_are_concatenated_separately() -> None:
+    history = make_history(("q2", "q1"))
+    run = run_per_queue(parallel_funcs.load_and_summary, history, workers=1)
+    assert len(run.frames) == 2
+    load, summary = run.frames
+    assert len(load) == 2 * INTERVALS
+    assert list(summary["queue"]) == ["q2", "q1"]
+    assert list(summary["calls_total"]) == [
+        history.loc[history["queue"] == q, "calls_offered"].sum() for q in ("q2", "q1")
+    ]
+
+
+def test_inconsistent_number_of_frames_is_a_queue_failure() -> None:
+    history = make_history(("one", "pair", "two"))
+    run = run_per_queue(parallel_funcs.summary_or_pair, history, workers=1)
+    assert [f.queue for f in run.failures] == ["pair"]
+    assert run.failures[0].error_type == "TypeError"
+    assert "returned 2 frames for queue 'pair'; expected 1" in run.failures[0].message
+    assert list(pd.unique(run.frame["queue"])) == ["one", "two"]
+
+
+def test_result_that_is_not_a_frame_is_a_queue_failure() -> None:
+    run = run_per_queue(parallel_funcs.not_a_frame, make_history(("x",)), workers=1)
+    assert run.failures == (
+        QueueFailure(
+            "x",
+            "TypeError",
+            "per-queue function returned list for queue 'x'; "
+            "expected a pandas DataFrame or a tuple of DataFrames",
+        ),
+    )
+    assert run.frame.empty
+
+
+def test_unpicklable_function_fails_every_queue_by_name(history) -> None:
+    # A lambda cannot be sent to a worker process: each queue is reported, nothing is raised.
+    run = run_per_queue(lambda frame: frame, history, workers=2)
+    assert [f.queue for f in run.failures] == list(QUEUES)
+    assert all("pickle" in f.message.lower() or "Pickl" in f.error_type for f in run.failures)
+
+
+def test_progress_counts_queues_to_total(history) -> None:
+    calls: list[tuple[str, int, int]] = []
+    run_per_queue(
+        parallel_funcs.running_load,
+        history,
+        workers=2,
+        chunk_queues=3,
+        progress=lambda d, done, total: calls.append((d, done, total)),
+        description="forecast",
+    )
+    assert calls[0] == ("forecast", 0, len(QUEUES))
+    assert calls[-1] == ("forecast", len(QUEUES), len(QUEUES))
+    done = [c[1] for c in calls]
+    assert done == sorted(done)
+
+
+def test_slowest_and_busy_fraction(in_process_run) -> None:
+    run = in_process_run
+    slowest = run.slowest(3)
+    assert len(slowest) == 3
+    assert list(slowest) == sorted(run.queue_seconds, reverse=True)[:3]
+    assert (run.queue_seconds >= 0).all()
+    assert 0.0 < run.busy_fraction <= 1.0
+
+
+def test_caller_frame_not_mutated(history) -> None:
+    before = history.copy(deep=True)
+    run_per_queue(parallel_funcs.running_load, history, workers=1)
+    pd.testing.assert_frame_equal(history, before)
+
+
+def test_empty_frame_gives_empty_run() -> None:
+    run = run_per_queue(parallel_funcs.running_load, make_history(("x",)).iloc[:0], workers=2)
+    assert run.queues == ()
+    assert run.frame.empty
+    assert run.ok
+
+
+def test_default_workers_is_positive() -> None:
+    assert default_workers() >= 1
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({DASK_ADDRESS_ENV: "tcp://10.0.0.5:8786"}, "tcp://10.0.0.5:8786"),
+        ({DASK_ADDRESS_ENV: "  "}, None),
+        ({}, None),
+    ],
+    ids=["set", "blank", "unset"],
+)
+def test_dask_address_from_env(environ, expected) -> None:
+    assert dask_address_from_env(environ) == expected
+
+
+@pytest.mark.parametrize(
+    ("options", "match"),
+    [
+        ({"workers": 0}, "'workers' parameter of run_per_queue must be an int >= 1, got 0"),
+        ({"workers": True}, "'workers' parameter .* got True"),
+        ({"chunk_queues": 0}, "'chunk_queues' parameter .* got 0"),
+        ({"max_chunks_ahead": -1}, "'max_chunks_ahead' parameter .* got -1"),
+    ],
+    ids=["workers-zero", "workers-bool", "chunk-zero", "ahead-negative"],
+)
+def test_bad_options(history, options, match) -> None:
+    with pytest.raises(InputError, match=match):
+        run_per_queue(parallel_funcs.running_load, history, **options)
+
+
+def test_frame_without_queue_column(history) -> None:
+    with pytest.raises(InputError, match="no 'queue' column"):
+        run_per_queue(parallel_funcs.running_load, history.drop(columns="queue"), workers=1)
+
+
+def test_missing_queue_names(history) -> None:
+    broken = history.astype({"queue": object})
+    broken.loc[3, "queue"] = None
+    with pytest.raises(InputError, match=r"column 'queue' is missing in 1 rows \(first at row 3\)"):
+        run_per_queue(parallel_funcs.running_load, broken, workers=1)
+
+
+def test_frame_must_be_a_dataframe() -> None:
+    with pytest.raises(InputError, match="'frame' parameter of run_per_queue must be a pandas"):
+        run_per_queue(parallel_funcs.running_load, [1, 2], workers=1)  # type: ignore[arg-type]
+
+
+def test_workers_and_dask_together_is_a_config_error(history) -> None:
+    with pytest.raises(ConfigError, match="both workers=2 and dask_address='tcp://h:8786'"):
+        run_per_queue(parallel_funcs.running_load, history, workers=2, dask_address="tcp://h:8786")
+
+
+def test_blank_dask_address_is_a_config_error(history) -> None:
+    with pytest.raises(ConfigError, match="'dask_address' parameter of run_per_queue is blank"):
+        run_per_queue(parallel_funcs.running_load, history, dask_address=" ")
+
+
+def test_unreachable_scheduler_is_a_config_error(history, monkeypatch) -> None:
+    pytest.importorskip("distributed")
+    monkeypatch.setattr(parallel, "DASK_CONNECT_TIMEOUT_SECONDS", 1.0)
+    with pytest.raises(
+        ConfigError, match="cannot connect to the Dask scheduler at 'tcp://127.0.0.1:9'"
+    ):
+        run_per_queue(parallel_funcs.running_load, history, dask_address="tcp://127.0.0.1:9")
