@@ -1,0 +1,1 @@
+"""Forecasting per interval: methods, backtests, automatic choice, saved versions."""
