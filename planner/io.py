@@ -564,13 +564,7 @@ def _read_table(
         seen.add(column)
     as_text = text_columns(header) if text_columns is not None else []
     try:
-        raw = pd.read_csv(
-            path,
-            engine="pyarrow",
-            sep=delimiter,
-            encoding="utf-8-sig" if encoding == "utf-8" else encoding,
-            dtype={column: "str" for column in as_text} or None,
-        )
+        raw = _read_csv_arrow(path, delimiter, encoding, as_text)
     except Exception as error:  # pyarrow raises several types for malformed text
         message = " ".join(str(error).split())
         raise InputError(
@@ -581,6 +575,27 @@ def _read_table(
         raise InputError(f"{name}: has a header but no data rows; expected one row per interval")
     raw.columns = [str(column).strip() for column in raw.columns]
     return raw, _Rows(name, "csv"), notes
+
+
+def _read_csv_arrow(path: Path, delimiter: str, encoding: str, as_text: list[str]) -> pd.DataFrame:
+    """Multi-threaded pyarrow CSV reader; ``as_text`` columns stay strings (we parse them)."""
+    import pyarrow as pa
+    from pyarrow import csv as pa_csv
+
+    table = pa_csv.read_csv(
+        path,
+        read_options=pa_csv.ReadOptions(encoding=encoding),
+        parse_options=pa_csv.ParseOptions(delimiter=delimiter),
+        convert_options=pa_csv.ConvertOptions(
+            column_types={column: pa.string() for column in as_text},
+            strings_can_be_null=True,
+        ),
+    )
+    names = list(table.column_names)
+    if names and names[0].startswith("\ufeff"):
+        names[0] = names[0].removeprefix("\ufeff")
+        table = table.rename_columns(names)
+    return table.to_pandas()
 
 
 def _read_parquet(path: Path, name: str) -> pd.DataFrame:
@@ -794,7 +809,7 @@ def _parse_numbers(
         if bad.any():
             pos = int(np.flatnonzero(bad)[0])
             raise InputError(
-                f"{rows.at(pos)}: {label} must be a number, got {values.iloc[pos]!r}"
+                f"{rows.at(pos)}: {label} must be a number, got {_show(values.iloc[pos])}"
             )
     missing = np.isnan(numbers)
     if not allow_missing and missing.any():
@@ -811,6 +826,12 @@ def _parse_numbers(
         pos = int(np.flatnonzero(negative)[0])
         raise InputError(f"{rows.at(pos)}: {label} must be >= 0, got {_number(numbers[pos])}")
     return pd.Series(numbers, dtype=np.float64)
+
+
+def _show(value: object) -> str:
+    """repr of a cell value without numpy's type wrappers (``5``, not ``np.int64(5)``)."""
+    item = getattr(value, "item", None)
+    return repr(item() if callable(item) else value)
 
 
 def _number(value: float) -> str:
@@ -874,7 +895,7 @@ def _parse_timestamps(
     elif pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
         raise InputError(
             f"{rows.at(0)}: {label} must be a date-time such as 2024-01-31 08:15 (ISO 8601), "
-            f"got the number {values.iloc[0]!r}"
+            f"got the number {_show(values.iloc[0])}"
         )
     else:
         parsed = _parse_text_timestamps(values, rows, label, notes)
@@ -927,7 +948,7 @@ def _parse_text_timestamps(
     if bad.any():
         pos = int(np.flatnonzero(bad)[0])
         raise InputError(
-            f"{rows.at(pos)}: {label} could not be read as a date-time, got {values.iloc[pos]!r}; "
+            f"{rows.at(pos)}: {label} could not be read as a date-time, got {_show(values.iloc[pos])}; "
             "expected ISO 8601 such as 2024-01-31 08:15 or 2024-01-31T08:15:00+01:00"
         )
     return parsed
