@@ -1,0 +1,292 @@
+"""Tests of planner.simulate: the event loop on hand-worked cases, the frame layer, and the
+simulation against the Erlang formulas (stationary cases agree within the confidence interval;
+a peak's backlog makes them disagree in the expected direction)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from planner.errors import InputError
+from planner.simulate import SIMULATION_METRICS, simulate_plan, simulate_queue
+
+INF = np.inf
+
+
+def run(arrivals, handles, patiences, changes, agents, closing=None, seed=0):
+    changes = np.asarray(changes, dtype=float)
+    return simulate_queue(
+        np.asarray(arrivals, dtype=float),
+        np.asarray(handles, dtype=float),
+        np.asarray(patiences, dtype=float),
+        changes,
+        np.asarray(agents, dtype=np.int64),
+        np.zeros(changes.size, dtype=bool) if closing is None else np.asarray(closing, dtype=bool),
+        np.random.default_rng(seed),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Kernel: cases worked by hand
+# ---------------------------------------------------------------------------------------------
+
+
+def test_two_agents_fcfs_by_hand():
+    # Hand-worked: agents free at 0,0; calls at 0 and 1 start at once and end at 10 and 11;
+    # call at 2 waits for the agent free at 10 (wait 8), call at 3 for the one free at 11 (wait 8);
+    # call at 100 finds both free.
+    out = run([0, 1, 2, 3, 100], [10, 10, 10, 10, 10], [INF] * 5, [0], [2])
+    assert out.wait_seconds == pytest.approx([0, 0, 8, 8, 0], abs=1e-12)
+    assert out.answered.all()
+    assert not out.abandoned.any()
+
+
+def test_abandonment_does_not_take_an_agent_by_hand():
+    # One agent busy 0..100. Caller at 1 with patience 50 hangs up at 51 (wait 50, abandoned);
+    # caller at 2 waits forever and is answered at 100 (wait 98); caller at 3 with patience 10
+    # hangs up (wait 10); the abandoned calls never occupied the agent.
+    out = run([0, 1, 2, 3], [100, 5, 5, 5], [INF, 50, INF, 10], [0], [1])
+    assert out.wait_seconds == pytest.approx([0, 50, 98, 10], abs=1e-12)
+    assert out.answered.tolist() == [True, False, True, False]
+    assert out.abandoned.tolist() == [False, True, False, True]
+
+
+def test_agents_arriving_at_a_boundary_take_the_queue():
+    # One agent from 0 (busy 0..100), a second from 10: the call waiting since 5 starts at 10.
+    out = run([0, 5], [100, 5], [INF, INF], [0, 10], [1, 2])
+    assert out.wait_seconds == pytest.approx([0, 5], abs=1e-12)
+
+
+def test_an_agent_leaving_finishes_the_call_in_progress():
+    # The only agent leaves at 10 while busy until 30: the call finishes (overrun 10..30); the
+    # call arriving at 15 waits for the next agent, who comes at 50.
+    out = run([0, 15], [30, 5], [INF, INF], [0, 10, 50], [1, 0, 1])
+    assert out.wait_seconds == pytest.approx([0, 35], abs=1e-12)
+    assert out.overrun_start_seconds.tolist() == [10.0]
+    assert out.overrun_end_seconds.tolist() == [30.0]
+
+
+def test_caller_gives_up_before_a_later_boundary():
+    # No agent until 100; patience 60 at arrival 10: abandons at 70 without waiting for 100.
+    out = run([10], [5], [60], [0, 100], [0, 1])
+    assert out.abandoned.tolist() == [True]
+    assert out.wait_seconds == pytest.approx([60], abs=1e-12)
+
+
+def test_agents_stay_at_closing_to_clear_the_queue():
+    # Open 0..10 with one agent, closed until 100. Call at 5 (handle 20) and call at 6 (handle 5):
+    # the agent stays after closing and answers the second at 25 (wait 19); the call at 101 is
+    # answered by the agent of the next opening. The stay is recorded as overrun 10..30.
+    out = run(
+        [5, 6, 101], [20, 5, 5], [INF] * 3, [0, 10, 100], [1, 0, 1], closing=[False, True, False]
+    )
+    assert out.wait_seconds == pytest.approx([0, 19, 0], abs=1e-12)
+    assert out.overrun_start_seconds.tolist() == [10.0]
+    assert out.overrun_end_seconds.tolist() == [30.0]
+
+
+def test_call_that_can_never_be_answered():
+    # No agent ever and callers never abandon: neither answered nor abandoned, wait infinite.
+    out = run([1, 2], [5, 5], [INF, INF], [0], [0])
+    assert not out.answered.any()
+    assert not out.abandoned.any()
+    assert np.isinf(out.wait_seconds).all()
+
+
+# ---------------------------------------------------------------------------------------------
+# Frame layer
+# ---------------------------------------------------------------------------------------------
+
+
+def plan_frame(
+    calls, agents, *, aht=300.0, start="2024-03-04 08:00", tz="Europe/London", queue="q"
+):
+    calls = np.asarray(calls, dtype=float)
+    return pd.DataFrame(
+        {
+            "queue": queue,
+            "interval_start": pd.date_range(start, periods=calls.size, freq="15min", tz=tz),
+            "calls_forecast": calls,
+            "aht_seconds_forecast": aht,
+            "agents_scheduled": np.broadcast_to(np.asarray(agents), calls.shape).astype(np.int64),
+        }
+    )
+
+
+def test_counts_are_conserved_and_periods_add_up():
+    frame = plan_frame([30, 60, 90, 40], [6, 9, 10, 6])
+    result = simulate_plan(frame, "agents_scheduled", patience_seconds=120, replications=4, seed=3)
+    intervals = result.intervals
+    parts = intervals[["calls_answered", "calls_abandoned", "calls_unanswered"]].sum(axis=1)
+    assert parts.to_numpy() == pytest.approx(intervals["calls_offered"].to_numpy(), abs=1e-9)
+    for period in (result.daily, result.weekly, result.totals):
+        assert period["calls_offered"].sum() == pytest.approx(
+            intervals["calls_offered"].sum(), abs=1e-9
+        )
+    for metric in SIMULATION_METRICS:
+        values = intervals[metric].dropna()
+        lower = intervals[f"{metric}_lower"].dropna()
+        assert (intervals[f"{metric}_lower"] <= intervals[metric] + 1e-12).all()
+        assert (intervals[metric] <= intervals[f"{metric}_upper"] + 1e-12).all()
+        if metric != "asa_seconds":
+            assert ((values >= 0) & (values <= 1)).all(), metric
+        assert len(lower) == len(values)
+    assert (result.totals["occupancy_upper"] <= 1.0 + 1e-9).all() or result.replications < 2
+
+
+def test_same_seed_same_result_other_seed_differs():
+    frame = plan_frame([50, 70, 60], 8)
+    first = simulate_plan(frame, "agents_scheduled", replications=3, seed=11)
+    again = simulate_plan(frame, "agents_scheduled", replications=3, seed=11)
+    other = simulate_plan(frame, "agents_scheduled", replications=3, seed=12)
+    pd.testing.assert_frame_equal(first.intervals, again.intervals)
+    assert not np.allclose(first.intervals["calls_offered"], other.intervals["calls_offered"])
+
+
+def test_does_not_mutate_input_and_coverage_frame_matches_column():
+    frame = plan_frame([40, 40, 40], [7, 8, 7])
+    before = frame.copy()
+    by_column = simulate_plan(frame, "agents_scheduled", replications=2, seed=5)
+    coverage = frame[["queue", "interval_start", "agents_scheduled"]]
+    by_coverage = simulate_plan(
+        frame.drop(columns="agents_scheduled"), coverage, replications=2, seed=5
+    )
+    pd.testing.assert_frame_equal(frame, before)
+    pd.testing.assert_frame_equal(by_column.intervals, by_coverage.intervals)
+
+
+def test_shrinkage_removes_productive_agents():
+    # 10 heads at 30 % shrinkage are exactly 7 on the phones (exact floor, not 6).
+    frame = plan_frame([40, 40], 10)
+    result = simulate_plan(frame, "agents_scheduled", shrinkage=0.3, replications=2, seed=1)
+    assert result.intervals["agents_productive"].tolist() == [7, 7]
+
+
+def test_overnight_gap_is_a_closing_not_a_queue():
+    # Two days open 08:00-09:00 (AHT 120 s, 6 agents) with a peak in day 1's last interval
+    # (120 calls = 16 erlangs): the queue left at 09:00 is answered by the agents who stay, so
+    # nobody is left unanswered, and day 2's first interval starts empty instead of inheriting it.
+    day1 = plan_frame([20, 20, 20, 120], 6, aht=120.0, start="2024-03-04 08:00")
+    day2 = plan_frame([20, 20, 20, 20], 6, aht=120.0, start="2024-03-05 08:00")
+    frame = pd.concat([day1, day2], ignore_index=True)
+    result = simulate_plan(frame, "agents_scheduled", replications=3, seed=2)
+    intervals = result.intervals
+    assert intervals["calls_unanswered"].sum() == 0
+    assert intervals["asa_seconds"].iloc[3] > 300  # the peak's callers wait minutes
+    assert intervals["asa_seconds"].iloc[4] < 30  # next morning: no inherited queue
+    assert intervals["queue_at_end"].iloc[3] > 20
+    assert len(result.daily) == 2
+
+
+def test_lognormal_handle_time_with_low_variability_waits_less():
+    # M/G/c: less variable handle times mean shorter waits (Kingman / Lee-Longton: wait scales
+    # roughly with (1 + cv^2) / 2). Same load and seed; CV 0.3 against exponential (CV 1).
+    frame = plan_frame(np.full(192, 80.0), 31)
+    exponential = simulate_plan(frame, "agents_scheduled", replications=10, seed=9)
+    lognormal = simulate_plan(
+        frame, "agents_scheduled", handle_time="lognormal", aht_cv=0.3, replications=10, seed=9
+    )
+    assert (
+        lognormal.totals["asa_seconds_upper"].iloc[0]
+        < exponential.totals["asa_seconds_lower"].iloc[0]
+    )
+    # The mean handle time is kept: busy time over answered calls is the AHT (300 s) within 3 %.
+    occupancy = lognormal.totals["occupancy"].iloc[0]
+    answered = lognormal.totals["calls_answered"].iloc[0]
+    staffed = 31 * 900.0 * 192
+    assert occupancy * staffed / answered == pytest.approx(300.0, rel=0.03)
+
+
+def test_fixed_patience_abandons_exactly_at_patience():
+    frame = plan_frame(np.full(8, 200.0), 5)  # badly understaffed: many abandon
+    result = simulate_plan(
+        frame, "agents_scheduled", patience="fixed", patience_seconds=45, replications=2, seed=4
+    )
+    totals = result.totals.iloc[0]
+    assert totals["abandon_rate"] > 0.5
+    # Nobody answered waited longer than their (fixed) patience.
+    assert result.intervals["asa_seconds"].max() <= 45.0
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"handle_time": "gamma"}, "handle_time"),
+        ({"aht_cv": 0.5}, "aht_cv"),
+        ({"handle_time": "lognormal", "aht_cv": -1.0}, "aht_cv"),
+        ({"patience": "weibull", "patience_seconds": 60}, "patience"),
+        ({"patience": None, "patience_seconds": 60}, "patience_seconds"),
+        ({"patience_seconds": 0}, "patience_seconds"),
+        ({"answer_target_seconds": -5}, "answer_target_seconds"),
+        ({"replications": 0}, "replications"),
+        ({"seed": -1}, "seed"),
+        ({"confidence": 1.5}, "confidence"),
+        ({"shrinkage": 1.0}, "shrinkage"),
+        ({"interval_minutes": 7}, "interval_minutes"),
+    ],
+    ids=[
+        "handle-time",
+        "cv-with-exponential",
+        "cv-negative",
+        "patience-distribution",
+        "patience-seconds-without-distribution",
+        "patience-zero",
+        "answer-target",
+        "replications",
+        "seed",
+        "confidence",
+        "shrinkage",
+        "interval-minutes",
+    ],
+)
+def test_parameter_errors(kwargs, match):
+    frame = plan_frame([10, 10], 3)
+    with pytest.raises(InputError, match=match):
+        simulate_plan(frame, "agents_scheduled", **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("change", "agents", "match"),
+    [
+        (lambda f: f.drop(columns="calls_forecast"), "agents_scheduled", "calls_forecast"),
+        (lambda f: f.assign(calls_forecast=[-1.0, 3.0]), "agents_scheduled", "calls_forecast"),
+        (
+            lambda f: f.assign(aht_seconds_forecast=[0.0, 300.0]),
+            "agents_scheduled",
+            "aht_seconds_forecast",
+        ),
+        (lambda f: f.assign(agents_scheduled=[2.5, 3]), "agents_scheduled", "agents"),
+        (lambda f: f, "agents_required", "agents_required"),
+        (
+            lambda f: f.assign(interval_start=f["interval_start"].dt.tz_localize(None)),
+            "agents_scheduled",
+            "interval_start",
+        ),
+        (
+            lambda f: pd.concat([f, f.iloc[[0]]], ignore_index=True),
+            "agents_scheduled",
+            "interval_start",
+        ),
+    ],
+    ids=[
+        "no-calls",
+        "negative-calls",
+        "zero-aht",
+        "fractional-agents",
+        "no-agents-column",
+        "naive-time",
+        "duplicate",
+    ],
+)
+def test_frame_errors(change, agents, match):
+    frame = change(plan_frame([10, 10], 3))
+    with pytest.raises(InputError, match=match):
+        simulate_plan(frame, agents)
+
+
+def test_coverage_that_matches_nothing_is_an_error():
+    frame = plan_frame([10, 10], 3)
+    coverage = frame[["queue", "interval_start", "agents_scheduled"]].assign(queue="other")
+    with pytest.raises(InputError, match="coverage"):
+        simulate_plan(frame.drop(columns="agents_scheduled"), coverage)
