@@ -15,7 +15,8 @@ was expected. Row numbers in CSV files are file lines (the header is line 1, so 
 line ``k + 1``); in Parquet files and in-memory frames they are 1-based data rows. (A CSV file with
 blank lines or quoted line breaks shifts the line numbers that follow them.)
 
-All validation is vectorised: a 1-million-row file loads in a few seconds (``bench/bench_loader.py``).
+All validation is vectorised: a 1-million-row file loads in a few seconds
+(``bench/bench_loader.py``).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import zoneinfo
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -78,9 +80,9 @@ class HistoryLoad:
     interval_minutes : int
         Interval length inferred from the data (one of 5, 10, 15, 30, 60).
     gaps : pandas.DataFrame
-        One row per gap: ``queue``, ``gap_start`` (first missing interval start), ``gap_end`` (end of
-        the last missing interval), ``missing_intervals`` (int), ``kind`` (``'day'`` for a whole
-        missing day on a weekday that normally has data, ``'intervals'`` for missing intervals
+        One row per gap: ``queue``, ``gap_start`` (first missing interval start), ``gap_end`` (end
+        of the last missing interval), ``missing_intervals`` (int), ``kind`` (``'day'`` for a
+        whole missing day on a weekday that normally has data, ``'intervals'`` for missing intervals
         inside a day's normal open span). Sorted by queue and ``gap_start``.
     notes : list of str
         What the loader inferred or assumed, for people: column renames, the interval length,
@@ -237,9 +239,7 @@ def infer_interval_minutes(
     """
     starts = pd.Series(interval_start).reset_index(drop=True)
     if not pd.api.types.is_datetime64_any_dtype(starts):
-        raise InputError(
-            f"{source}: interval_start must be date-times, got dtype {starts.dtype}"
-        )
+        raise InputError(f"{source}: interval_start must be date-times, got dtype {starts.dtype}")
     if starts.isna().any():
         pos = int(np.flatnonzero(starts.isna().to_numpy())[0])
         raise InputError(f"{source} row {pos + 1}: interval_start is missing; expected a date-time")
@@ -318,8 +318,8 @@ def summarise_history(load: HistoryLoad) -> pd.DataFrame:
     interval_gaps = gaps[gaps["kind"] == "intervals"].groupby("queue")["missing_intervals"].sum()
     summary["interval_minutes"] = load.interval_minutes
     summary["missing_days"] = day_gaps.reindex(summary.index, fill_value=0).astype(np.int64)
-    summary["missing_intervals"] = (
-        interval_gaps.reindex(summary.index, fill_value=0).astype(np.int64)
+    summary["missing_intervals"] = interval_gaps.reindex(summary.index, fill_value=0).astype(
+        np.int64
     )
     if has_aht:
         weight_total = summary["weight"].to_numpy()
@@ -462,7 +462,9 @@ def write_frame(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
             "expected .csv, .parquet or .pq"
         )
     if not isinstance(frame, pd.DataFrame):
-        raise InputError(f"{target}: expected a pandas DataFrame to write, got {type(frame).__name__}")
+        raise InputError(
+            f"{target}: expected a pandas DataFrame to write, got {type(frame).__name__}"
+        )
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     os.close(fd)
@@ -542,7 +544,9 @@ def _read_table(
             f"{name}: is UTF-16 text; expected a UTF-8 CSV file (save it as 'CSV UTF-8')"
         )
     if b"\x00" in head:
-        raise InputError(f"{name}: contains binary data, not CSV text; expected a CSV or Parquet file")
+        raise InputError(
+            f"{name}: contains binary data, not CSV text; expected a CSV or Parquet file"
+        )
     encoding = _text_encoding(head, complete=size <= _HEAD_BYTES)
     if encoding != "utf-8":
         notes.append(f"{name} is not UTF-8; read as Windows-1252 text")
@@ -660,7 +664,8 @@ def _resolve_columns(
             )
         if new != "" and new not in targets:
             raise InputError(
-                f"{rows.source}: column_map maps {old!r} to {new!r}, which is not a planner column; "
+                f"{rows.source}: column_map maps {old!r} to {new!r}, "
+                "which is not a planner column; "
                 f"expected one of {sorted(targets)} (or '' to ignore the column)"
             )
     chosen: dict[str, list[str]] = {}
@@ -794,9 +799,7 @@ def _parse_numbers(
     label = name if raw_name == name else f"{name} (column {raw_name!r})"
     values = column.reset_index(drop=True)
     if pd.api.types.is_bool_dtype(values):
-        raise InputError(
-            f"{rows.source}: {label} holds true/false values; expected numbers"
-        )
+        raise InputError(f"{rows.source}: {label} holds true/false values; expected numbers")
     if pd.api.types.is_numeric_dtype(values):
         numbers = values.to_numpy(dtype=np.float64, na_value=np.nan)
         blank = np.zeros(len(values), dtype=bool)
@@ -839,7 +842,7 @@ def _number(value: float) -> str:
 
 
 def _check_consistency(frame: pd.DataFrame, rows: _Rows) -> None:
-    """Counts that cannot exceed others: answered/abandoned <= offered, within target <= answered."""
+    """Counts bounded by others (answered, abandoned <= offered; within target <= answered)."""
     pairs = [
         ("calls_answered", "calls_offered"),
         ("calls_abandoned", "calls_offered"),
@@ -886,7 +889,11 @@ def _parse_timestamps(
     notes: list[str],
 ) -> pd.Series:
     """Parse, localise (DST-aware) or convert interval starts; returns ``datetime64[ns, tz]``."""
-    label = "interval_start" if raw_name == "interval_start" else f"interval_start (column {raw_name!r})"
+    label = (
+        "interval_start"
+        if raw_name == "interval_start"
+        else f"interval_start (column {raw_name!r})"
+    )
     values = column.reset_index(drop=True)
     if tz is not None:
         _check_tz(tz, rows.source)
@@ -916,7 +923,9 @@ def _parse_timestamps(
             parsed = parsed.dt.tz_convert(tz)
             notes.append(f"timestamps carry UTC offsets; converted to {tz}")
         elif not any(note.startswith("timestamps carry several") for note in notes):
-            notes.append(f"timestamps carry UTC offsets; kept in {parsed.dt.tz} (pass --tz to convert)")
+            notes.append(
+                f"timestamps carry UTC offsets; kept in {parsed.dt.tz} (pass --tz to convert)"
+            )
     return parsed.dt.as_unit("ns")
 
 
@@ -948,7 +957,8 @@ def _parse_text_timestamps(
     if bad.any():
         pos = int(np.flatnonzero(bad)[0])
         raise InputError(
-            f"{rows.at(pos)}: {label} could not be read as a date-time, got {_show(values.iloc[pos])}; "
+            f"{rows.at(pos)}: {label} could not be read as a date-time, "
+            f"got {_show(values.iloc[pos])}; "
             "expected ISO 8601 such as 2024-01-31 08:15 or 2024-01-31T08:15:00+01:00"
         )
     return parsed
@@ -976,7 +986,7 @@ def _localise(
     label: str,
     notes: list[str],
 ) -> pd.Series:
-    """Naive local clock times -> tz-aware, resolving the repeated autumn hour by order per queue."""
+    """Naive clock times -> tz-aware; the repeated autumn hour is resolved by order per queue."""
     naive_ns = parsed.dt.as_unit("ns").to_numpy().view(np.int64)
     repeat = pd.DataFrame({"q": queue_codes, "t": naive_ns}).duplicated(keep="first").to_numpy()
     # First occurrence of a clock time in its queue is summer time (DST), a repeat is standard.
@@ -1012,7 +1022,8 @@ def _check_duplicates(
         queue = frame["queue"].iloc[first]
         start = frame["interval_start"].iloc[first]
         raise InputError(
-            f"{rows.at(second)}: duplicate (queue, interval_start) ({queue!r}, {start.isoformat()}), "
+            f"{rows.at(second)}: duplicate (queue, interval_start) "
+            f"({queue!r}, {start.isoformat()}), "
             f"already on {rows.at(first).removeprefix(rows.source + ' ')}; expected one row per "
             "queue and interval"
         )
@@ -1071,7 +1082,8 @@ def _infer_step_minutes(
         first, second = sorted((int(order[j]), int(order[j + 1])))
         gap_minutes = all_steps[j] / _NS_PER_MINUTE
         raise InputError(
-            f"{rows.source}: mixed interval lengths: {rows.at(first).removeprefix(rows.source + ' ')} "
+            f"{rows.source}: mixed interval lengths: "
+            f"{rows.at(first).removeprefix(rows.source + ' ')} "
             f"and {rows.at(second).removeprefix(rows.source + ' ')} (queue {names[codes[j]]!r}) "
             f"are {gap_minutes:g} minutes apart, but most rows are {minutes:g} minutes apart; "
             f"expected every interval_start on one {minutes:g}-minute grid"
@@ -1134,13 +1146,17 @@ def _validate_history(
         notes.append(
             f"gaps: {days} missing days and {intervals} missing intervals inside days with data"
         )
-    return HistoryLoad(frame=frame, interval_minutes=minutes, gaps=gaps, notes=notes, source=rows.source)
+    return HistoryLoad(
+        frame=frame, interval_minutes=minutes, gaps=gaps, notes=notes, source=rows.source
+    )
 
 
 def _localise_wall(wall_ns: np.ndarray, tz: object) -> np.ndarray:
     """Local wall-clock int64 ns -> UTC int64 ns (ambiguous: summer time; skipped: shifted on)."""
     naive = pd.Series(wall_ns.astype("datetime64[ns]"))
-    aware = naive.dt.tz_localize(tz, ambiguous=np.ones(len(naive), dtype=bool), nonexistent="shift_forward")
+    aware = naive.dt.tz_localize(
+        tz, ambiguous=np.ones(len(naive), dtype=bool), nonexistent="shift_forward"
+    )
     return _utc_ns(aware)
 
 
@@ -1274,7 +1290,9 @@ def _find_gaps(
 def _mode_by(days: pd.DataFrame, column: str) -> pd.Series:
     """Most common value of ``column`` per (code, weekday); ties go to the earliest value."""
     counts = days.groupby(["code", "weekday", column]).size().rename("n").reset_index()
-    counts = counts.sort_values(["code", "weekday", "n", column], ascending=[True, True, False, True])
+    counts = counts.sort_values(
+        ["code", "weekday", "n", column], ascending=[True, True, False, True]
+    )
     best = counts.drop_duplicates(["code", "weekday"])
     return best.set_index(["code", "weekday"])[column]
 
@@ -1311,7 +1329,7 @@ def _csv_ready(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, columns=frame.columns)
 
 
-def _iso_unit(wall: np.ndarray) -> str:
+def _iso_unit(wall: np.ndarray) -> Literal["auto", "s"]:
     ns = wall.view(np.int64)
     valid = ~np.isnat(wall)
     if (ns[valid] % 1_000_000_000 != 0).any():

@@ -65,9 +65,9 @@ SUPPORTED_INTERVAL_MINUTES = (5, 10, 15, 30, 60)
 
 # --- Column aliases (issue 2: data layer) -------------------------------------------------------
 # Planners' exports spell the same column many ways. Header names are normalised first
-# (stripped, lower-cased, runs of spaces, hyphens, dots and slashes turned into one "_"), then looked
-# up here. The table is explicit on purpose: a column is only ever renamed when its normalised name
-# is listed, and every rename is reported in the load notes.
+# (stripped, lower-cased, runs of spaces, hyphens, dots and slashes turned into one "_"), then
+# looked up here. The table is explicit on purpose: a column is only ever renamed when its
+# normalised name is listed, and every rename is reported in the load notes.
 
 COLUMN_ALIASES: dict[str, str] = {
     # interval_start

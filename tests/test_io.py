@@ -28,7 +28,9 @@ from planner.io import (
 BANK_5MIN = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "us_bank_2003_5min.csv"
 
 
-def write_text(tmp_path: Path, text: str, name: str = "history.csv", encoding: str = "utf-8") -> Path:
+def write_text(
+    tmp_path: Path, text: str, name: str = "history.csv", encoding: str = "utf-8"
+) -> Path:
     path = tmp_path / name
     path.write_text(text, encoding=encoding)
     return path
@@ -48,7 +50,9 @@ def weekday_centre(
         if date.day_of_week >= 5:
             continue
         stamps = pd.date_range(
-            f"{date:%Y-%m-%d} {open_time}", f"{date:%Y-%m-%d} {close_time}", freq=f"{minutes}min",
+            f"{date:%Y-%m-%d} {open_time}",
+            f"{date:%Y-%m-%d} {close_time}",
+            freq=f"{minutes}min",
             inclusive="left",
         )
         for queue in queues:
@@ -84,7 +88,15 @@ def to_csv(frame: pd.DataFrame, tmp_path: Path, name: str = "history.csv") -> Pa
         ("interval", "contacts", "aht"),
         ("period_start", "calls", "aht"),
     ],
-    ids=["canonical", "timestamp-calls-aht", "prophet", "capitalised", "spaces", "interval", "period"],
+    ids=[
+        "canonical",
+        "timestamp-calls-aht",
+        "prophet",
+        "capitalised",
+        "spaces",
+        "interval",
+        "period",
+    ],
 )
 def test_alias_spellings_are_read_and_reported(tmp_path, time_name, calls_name, aht_name):
     path = write_text(
@@ -121,7 +133,8 @@ def test_queue_aliases_and_sorting(tmp_path, queue_name):
 
 def test_numeric_queue_ids_keep_leading_zeros(tmp_path):
     path = write_text(
-        tmp_path, "queue_id,ds,y\n007,2024-01-01 08:00,1\n007,2024-01-01 08:30,2\n010,2024-01-01 08:00,3\n"
+        tmp_path,
+        "queue_id,ds,y\n007,2024-01-01 08:00,1\n007,2024-01-01 08:30,2\n010,2024-01-01 08:00,3\n",
     )
     frame = read_history(path, tz="UTC")
     assert sorted(frame["queue"].unique()) == ["007", "010"]
@@ -142,38 +155,47 @@ def test_column_map_renames_and_ignores(tmp_path):
 
 def test_column_map_unknown_source_column(tmp_path):
     path = write_text(tmp_path, "ds,y\n2024-01-01 08:00,5\n2024-01-01 08:30,6\n")
-    with pytest.raises(InputError, match=r"column_map names column 'when'.*found columns \['ds', 'y'\]"):
+    with pytest.raises(
+        InputError, match=r"column_map names column 'when'.*found columns \['ds', 'y'\]"
+    ):
         read_history(path, tz="UTC", column_map={"when": "interval_start"})
 
 
 def test_column_map_unknown_target(tmp_path):
     path = write_text(tmp_path, "ds,y\n2024-01-01 08:00,5\n2024-01-01 08:30,6\n")
-    with pytest.raises(InputError, match=r"maps 'y' to 'volume_count', which is not a planner column"):
+    with pytest.raises(
+        InputError, match=r"maps 'y' to 'volume_count', which is not a planner column"
+    ):
         read_history(path, tz="UTC", column_map={"y": "volume_count"})
 
 
 def test_ambiguous_columns_are_an_error(tmp_path):
     path = write_text(tmp_path, "timestamp,ds,calls\n2024-01-01 08:00,2024-01-01 08:00,5\n")
-    with pytest.raises(InputError, match=r"ambiguous columns: 'timestamp' and 'ds'.*interval_start"):
+    with pytest.raises(
+        InputError, match=r"ambiguous columns: 'timestamp' and 'ds'.*interval_start"
+    ):
         read_history(path, tz="UTC")
 
 
 def test_ambiguous_resolved_by_ignoring_one(tmp_path):
-    path = write_text(
-        tmp_path, "timestamp,ds,calls\n2024-01-01 08:00,x,5\n2024-01-01 08:15,y,6\n"
-    )
+    path = write_text(tmp_path, "timestamp,ds,calls\n2024-01-01 08:00,x,5\n2024-01-01 08:15,y,6\n")
     frame = read_history(path, tz="UTC", column_map={"ds": ""})
     assert len(frame) == 2
 
 
 @pytest.mark.parametrize(
     ("header", "missing"),
-    [("calls,queue\n5,a\n", "interval_start"), ("timestamp,queue\n2024-01-01 08:00,a\n", "calls_offered")],
+    [
+        ("calls,queue\n5,a\n", "interval_start"),
+        ("timestamp,queue\n2024-01-01 08:00,a\n", "calls_offered"),
+    ],
     ids=["no-time", "no-volume"],
 )
 def test_missing_required_column_lists_what_was_found(tmp_path, header, missing):
     path = write_text(tmp_path, header)
-    with pytest.raises(InputError, match=rf"required column {missing} is missing; found columns \["):
+    with pytest.raises(
+        InputError, match=rf"required column {missing} is missing; found columns \["
+    ):
         read_history(path, tz="UTC")
 
 
@@ -203,14 +225,18 @@ def test_non_numeric_volume_names_file_line_column_value(tmp_path):
     # header is line 1, so the third data row is line 4
     with pytest.raises(
         InputError,
-        match=r"history\.csv line 4 \(data row 3\): calls_offered \(column 'calls'\) must be a number, got 'lots'",
+        match=r"history\.csv line 4 \(data row 3\): calls_offered \(column 'calls'\) must be a number, got 'lots'",  # noqa: E501
     ):
         read_history(path, tz="UTC")
 
 
 def test_negative_volume(tmp_path):
-    path = write_text(tmp_path, "interval_start,calls_offered\n2024-01-01 08:00,5\n2024-01-01 08:15,-3\n")
-    with pytest.raises(InputError, match=r"line 3 \(data row 2\): calls_offered must be >= 0, got -3"):
+    path = write_text(
+        tmp_path, "interval_start,calls_offered\n2024-01-01 08:00,5\n2024-01-01 08:15,-3\n"
+    )
+    with pytest.raises(
+        InputError, match=r"line 3 \(data row 2\): calls_offered must be >= 0, got -3"
+    ):
         read_history(path, tz="UTC")
 
 
@@ -225,7 +251,8 @@ def test_missing_volume(tmp_path, blank):
 
 def test_infinite_aht(tmp_path):
     path = write_text(
-        tmp_path, "interval_start,calls_offered,aht_seconds\n2024-01-01 08:00,5,inf\n2024-01-01 08:15,5,300\n"
+        tmp_path,
+        "interval_start,calls_offered,aht_seconds\n2024-01-01 08:00,5,inf\n2024-01-01 08:15,5,300\n",  # noqa: E501
     )
     with pytest.raises(InputError, match=r"line 2 \(data row 1\): aht_seconds must be finite"):
         read_history(path, tz="UTC")
@@ -237,7 +264,9 @@ def test_optional_columns_may_be_blank_but_not_negative(tmp_path):
         "interval_start,calls_offered,aht_seconds,agents_staffed\n"
         "2024-01-01 08:00,0,,3\n2024-01-01 08:15,5,300,-1\n",
     )
-    with pytest.raises(InputError, match=r"line 3 \(data row 2\): agents_staffed must be >= 0, got -1"):
+    with pytest.raises(
+        InputError, match=r"line 3 \(data row 2\): agents_staffed must be >= 0, got -1"
+    ):
         read_history(path, tz="UTC")
     path = write_text(
         tmp_path,
@@ -252,10 +281,22 @@ def test_optional_columns_may_be_blank_but_not_negative(tmp_path):
 @pytest.mark.parametrize(
     ("columns", "values", "match"),
     [
-        ("calls_offered,calls_answered", "5,6", r"calls_answered must be <= calls_offered, got calls_answered=6 and calls_offered=5"),
+        (
+            "calls_offered,calls_answered",
+            "5,6",
+            r"calls_answered must be <= calls_offered, got calls_answered=6 and calls_offered=5",
+        ),
         ("calls_offered,calls_abandoned", "5,7", r"calls_abandoned must be <= calls_offered"),
-        ("calls_offered,calls_answered,answered_within_target", "5,4,5", r"answered_within_target must be <= calls_answered"),
-        ("calls_offered,answered_within_target", "5,6", r"answered_within_target must be <= calls_offered"),
+        (
+            "calls_offered,calls_answered,answered_within_target",
+            "5,4,5",
+            r"answered_within_target must be <= calls_answered",
+        ),
+        (
+            "calls_offered,answered_within_target",
+            "5,6",
+            r"answered_within_target must be <= calls_offered",
+        ),
     ],
     ids=["answered", "abandoned", "within-target-vs-answered", "within-target-vs-offered"],
 )
@@ -277,7 +318,7 @@ def test_duplicate_queue_interval_names_both_rows(tmp_path):
     )
     with pytest.raises(
         InputError,
-        match=r"line 5 \(data row 4\): duplicate \(queue, interval_start\) \('a', 2024-01-01T08:00:00\+00:00\), "
+        match=r"line 5 \(data row 4\): duplicate \(queue, interval_start\) \('a', 2024-01-01T08:00:00\+00:00\), "  # noqa: E501
         r"already on line 2 \(data row 1\)",
     ):
         read_history(path, tz="UTC")
@@ -288,23 +329,35 @@ def test_unparseable_timestamp(tmp_path):
         tmp_path, "interval_start,calls_offered\n2024-01-01 08:00,1\n2024-13-45 08:15,1\n"
     )
     with pytest.raises(
-        InputError, match=r"line 3 \(data row 2\): interval_start could not be read as a date-time, got '2024-13-45 08:15'"
+        InputError,
+        match=r"line 3 \(data row 2\): interval_start could not be read as a date-time, got '2024-13-45 08:15'",  # noqa: E501
     ):
         read_history(path, tz="UTC")
 
 
 def test_day_first_dates_are_not_guessed(tmp_path):
-    path = write_text(tmp_path, "interval_start,calls_offered\n03/04/2024 08:00,1\n03/04/2024 08:15,1\n")
-    with pytest.raises(InputError, match=r"interval_start could not be read as a date-time, got '03/04/2024 08:00'.*ISO 8601"):
+    path = write_text(
+        tmp_path, "interval_start,calls_offered\n03/04/2024 08:00,1\n03/04/2024 08:15,1\n"
+    )
+    with pytest.raises(
+        InputError,
+        match=r"interval_start could not be read as a date-time, got '03/04/2024 08:00'.*ISO 8601",
+    ):
         read_history(path, tz="UTC")
 
 
 def test_numeric_timestamps_rejected(tmp_path):
     path = write_text(tmp_path, "interval_start,calls_offered\n1704096000,1\n1704096900,1\n")
-    with pytest.raises(InputError, match=r"line 2 \(data row 1\): interval_start could not be read as a date-time, got '1704096000'"):
+    with pytest.raises(
+        InputError,
+        match=r"line 2 \(data row 1\): interval_start could not be read as a date-time, got '1704096000'",  # noqa: E501
+    ):
         read_history(path, tz="UTC")
     raw = pd.DataFrame({"interval_start": [1704096000, 1704096900], "calls_offered": [1, 1]})
-    with pytest.raises(InputError, match=r"upload row 1: interval_start must be a date-time.*got the number 1704096000"):
+    with pytest.raises(
+        InputError,
+        match=r"upload row 1: interval_start must be a date-time.*got the number 1704096000",
+    ):
         validate_history(raw, source="upload", tz="UTC")
 
 
@@ -352,7 +405,9 @@ def test_excel_workbook_is_not_csv(tmp_path):
     path = tmp_path / "history.csv"  # misnamed on purpose: the content decides
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("xl/workbook.xml", "<workbook/>")
-    with pytest.raises(InputError, match=r"looks like an Excel workbook \(\.xlsx\).*save the sheet as CSV"):
+    with pytest.raises(
+        InputError, match=r"looks like an Excel workbook \(\.xlsx\).*save the sheet as CSV"
+    ):
         read_history(path, tz="UTC")
 
 
@@ -373,11 +428,15 @@ def test_ragged_csv(tmp_path):
 def test_semicolon_separated_windows_1252(tmp_path):
     path = write_text(
         tmp_path,
-        "Skill;Datum Zeit;Anrufe\nKundendienst Ü;2024-01-01 08:00;4\nKundendienst Ü;2024-01-01 08:15;6\n",
+        "Skill;Datum Zeit;Anrufe\nKundendienst Ü;2024-01-01 08:00;4\nKundendienst Ü;2024-01-01 08:15;6\n",  # noqa: E501
         encoding="cp1252",
         name="export.csv",
     )
-    load = load_history(path, tz="Europe/Berlin", column_map={"Datum Zeit": "interval_start", "Anrufe": "calls_offered"})
+    load = load_history(
+        path,
+        tz="Europe/Berlin",
+        column_map={"Datum Zeit": "interval_start", "Anrufe": "calls_offered"},
+    )
     assert load.frame["queue"].tolist() == ["Kundendienst Ü"] * 2
     assert any("';'" in note for note in load.notes)
     assert any("Windows-1252" in note for note in load.notes)
@@ -409,13 +468,17 @@ def test_parquet_row_numbers_are_data_rows(tmp_path):
 
 
 def test_naive_without_tz_explains_tz(tmp_path):
-    path = write_text(tmp_path, "interval_start,calls_offered\n2024-01-01 08:00,1\n2024-01-01 08:15,1\n")
+    path = write_text(
+        tmp_path, "interval_start,calls_offered\n2024-01-01 08:00,1\n2024-01-01 08:15,1\n"
+    )
     with pytest.raises(InputError, match=r"interval_start has no UTC offset .* pass --tz"):
         read_history(path)
 
 
 def test_unknown_time_zone(tmp_path):
-    path = write_text(tmp_path, "interval_start,calls_offered\n2024-01-01 08:00,1\n2024-01-01 08:15,1\n")
+    path = write_text(
+        tmp_path, "interval_start,calls_offered\n2024-01-01 08:00,1\n2024-01-01 08:15,1\n"
+    )
     with pytest.raises(InputError, match=r"unknown time zone 'Mars/Olympus'"):
         read_history(path, tz="Mars/Olympus")
 
@@ -432,7 +495,9 @@ def test_autumn_repeated_hour_read_in_order(tmp_path):
     stamps = london_24h("2024-10-26 12:00", "2024-10-27 12:00")
     assert stamps.count("2024-10-27 01:15") == 2
     body = "".join(f"{s},{i}\n" for i, s in enumerate(stamps))
-    load = load_history(write_text(tmp_path, "interval_start,calls_offered\n" + body), tz="Europe/London")
+    load = load_history(
+        write_text(tmp_path, "interval_start,calls_offered\n" + body), tz="Europe/London"
+    )
     starts = load.frame["interval_start"]
     steps = starts.dt.tz_convert("UTC").diff().dropna().unique()
     assert list(steps) == [pd.Timedelta(minutes=15)]
@@ -448,7 +513,9 @@ def test_autumn_repeated_hour_read_in_order(tmp_path):
 def test_autumn_hour_resolved_per_queue(tmp_path):
     stamps = london_24h("2024-10-27 00:00", "2024-10-27 03:00")
     body = "".join(f"{q},{s},1\n" for q in ("a", "b") for s in stamps)
-    frame = read_history(write_text(tmp_path, "queue,interval_start,calls_offered\n" + body), tz="Europe/London")
+    frame = read_history(
+        write_text(tmp_path, "queue,interval_start,calls_offered\n" + body), tz="Europe/London"
+    )
     assert (frame.groupby("queue").size() == len(stamps)).all()
 
 
@@ -457,7 +524,9 @@ def test_spring_skipped_hour_is_not_a_gap(tmp_path):
     stamps = london_24h("2024-03-30 12:00", "2024-03-31 12:00")
     assert "2024-03-31 01:30" not in stamps
     body = "".join(f"{s},1\n" for s in stamps)
-    load = load_history(write_text(tmp_path, "interval_start,calls_offered\n" + body), tz="Europe/London")
+    load = load_history(
+        write_text(tmp_path, "interval_start,calls_offered\n" + body), tz="Europe/London"
+    )
     assert load.interval_minutes == 15
     assert len(load.gaps) == 0
 
@@ -465,9 +534,12 @@ def test_spring_skipped_hour_is_not_a_gap(tmp_path):
 def test_nonexistent_local_time_names_row(tmp_path):
     path = write_text(
         tmp_path,
-        "interval_start,calls_offered\n2024-03-31 00:45,1\n2024-03-31 01:00,1\n2024-03-31 01:15,1\n",
+        "interval_start,calls_offered\n2024-03-31 00:45,1\n2024-03-31 01:00,1\n2024-03-31 01:15,1\n",  # noqa: E501
     )
-    with pytest.raises(InputError, match=r"line 3 \(data row 2\): interval_start 2024-03-31 01:00:00 does not exist in Europe/London"):
+    with pytest.raises(
+        InputError,
+        match=r"line 3 \(data row 2\): interval_start 2024-03-31 01:00:00 does not exist in Europe/London",  # noqa: E501
+    ):
         read_history(path, tz="Europe/London")
 
 
@@ -499,9 +571,12 @@ def test_mixed_offsets_without_tz_use_most_common_offset(tmp_path):
 def test_naive_mixed_with_offsets_is_an_error(tmp_path):
     path = write_text(
         tmp_path,
-        "interval_start,calls_offered\n2024-10-27T00:45:00+01:00,1\n2024-10-27T01:00:00+00:00,1\n2024-10-27 01:15,1\n",
+        "interval_start,calls_offered\n2024-10-27T00:45:00+01:00,1\n2024-10-27T01:00:00+00:00,1\n2024-10-27 01:15,1\n",  # noqa: E501
     )
-    with pytest.raises(InputError, match=r"line 4 \(data row 3\): interval_start '2024-10-27 01:15' has no UTC offset while other rows"):
+    with pytest.raises(
+        InputError,
+        match=r"line 4 \(data row 3\): interval_start '2024-10-27 01:15' has no UTC offset while other rows",  # noqa: E501
+    ):
         read_history(path)
 
 
@@ -512,20 +587,27 @@ def test_naive_mixed_with_offsets_is_an_error(tmp_path):
 
 @pytest.mark.parametrize("minutes", [5, 10, 15, 30, 60], ids=lambda m: f"{m}min")
 def test_infer_interval_minutes(minutes):
-    starts = pd.Series(pd.date_range("2024-01-01 08:00", periods=40, freq=f"{minutes}min", tz="UTC"))
+    starts = pd.Series(
+        pd.date_range("2024-01-01 08:00", periods=40, freq=f"{minutes}min", tz="UTC")
+    )
     assert infer_interval_minutes(starts) == minutes
     # a gap is a multiple of the step, not a new length
     assert infer_interval_minutes(starts.drop(index=[5, 6, 7])) == minutes
 
 
 def test_infer_interval_across_dst_in_utc():
-    starts = pd.Series(pd.date_range("2024-10-26 20:00", periods=40, freq="30min", tz="Europe/London"))
+    starts = pd.Series(
+        pd.date_range("2024-10-26 20:00", periods=40, freq="30min", tz="Europe/London")
+    )
     assert infer_interval_minutes(starts) == 30
 
 
 def test_infer_interval_unsupported_length():
     starts = pd.Series(pd.date_range("2024-01-01", periods=10, freq="20min", tz="UTC"))
-    with pytest.raises(InputError, match=r"interval length 20 minutes .* is not supported; expected one of \[5, 10, 15, 30, 60\]"):
+    with pytest.raises(
+        InputError,
+        match=r"interval length 20 minutes .* is not supported; expected one of \[5, 10, 15, 30, 60\]",  # noqa: E501
+    ):
         infer_interval_minutes(starts)
 
 
@@ -535,7 +617,12 @@ def test_infer_interval_single_interval():
 
 
 def test_infer_interval_per_queue():
-    starts = pd.Series(pd.DatetimeIndex(["2024-01-01 08:00", "2024-01-01 08:05", "2024-01-01 08:00", "2024-01-01 08:30"], tz="UTC"))
+    starts = pd.Series(
+        pd.DatetimeIndex(
+            ["2024-01-01 08:00", "2024-01-01 08:05", "2024-01-01 08:00", "2024-01-01 08:30"],
+            tz="UTC",
+        )
+    )
     queue = pd.Series(["a", "a", "b", "b"])
     # per queue the steps are 5 and 30 minutes: 30 is a multiple of 5 (a gap in b)
     assert infer_interval_minutes(starts, queue=queue) == 5
@@ -550,7 +637,7 @@ def test_mixed_interval_lengths_off_grid(tmp_path):
     )
     with pytest.raises(
         InputError,
-        match=r"mixed interval lengths: line 9 \(data row 8\) and line 10 \(data row 9\) \(queue 'default'\) are 25 minutes apart, but most rows are 15",
+        match=r"mixed interval lengths: line 9 \(data row 8\) and line 10 \(data row 9\) \(queue 'default'\) are 25 minutes apart, but most rows are 15",  # noqa: E501
     ):
         read_history(path, tz="UTC")
 
@@ -559,7 +646,10 @@ def test_mixed_interval_lengths_coarse_day(tmp_path):
     fine = weekday_centre(days=3, minutes=15)
     coarse = weekday_centre(start="2024-01-04", days=1, minutes=30)
     path = to_csv(pd.concat([fine, coarse], ignore_index=True), tmp_path)
-    with pytest.raises(InputError, match=r"mixed interval lengths: queue 'sales' on 2024-01-04 is recorded every 30 minutes"):
+    with pytest.raises(
+        InputError,
+        match=r"mixed interval lengths: queue 'sales' on 2024-01-04 is recorded every 30 minutes",
+    ):
         read_history(path, tz="Europe/London")
 
 
@@ -574,13 +664,19 @@ def test_gap_report_days_and_intervals(tmp_path):
     drop = (
         (starts.dt.date == pd.Timestamp("2024-01-10").date())  # a whole Wednesday
         | starts.isin(pd.date_range("2024-01-03 12:00", periods=3, freq="15min"))  # 3 mid-day slots
-        | (starts >= pd.Timestamp("2024-01-12 17:00")) & (starts.dt.date == pd.Timestamp("2024-01-12").date())
+        | (starts >= pd.Timestamp("2024-01-12 17:00"))
+        & (starts.dt.date == pd.Timestamp("2024-01-12").date())
     )
     load = load_history(to_csv(frame[~drop], tmp_path), tz="Europe/London")
     gaps = load.gaps
     assert list(gaps.columns) == ["queue", "gap_start", "gap_end", "missing_intervals", "kind"]
     got = [
-        (g.kind, g.gap_start.strftime("%Y-%m-%d %H:%M"), g.gap_end.strftime("%Y-%m-%d %H:%M"), g.missing_intervals)
+        (
+            g.kind,
+            g.gap_start.strftime("%Y-%m-%d %H:%M"),
+            g.gap_end.strftime("%Y-%m-%d %H:%M"),
+            g.missing_intervals,
+        )
         for g in gaps.itertuples()
     ]
     assert got == [
@@ -600,7 +696,9 @@ def test_gap_across_dst_day_counts_real_intervals(tmp_path):
     stamps = london_24h("2024-10-26 00:00", "2024-10-29 00:00")
     keep = [s for s in stamps if not s.startswith("2024-10-27 01:")]
     body = "".join(f"{s},1\n" for s in keep)
-    load = load_history(write_text(tmp_path, "interval_start,calls_offered\n" + body), tz="Europe/London")
+    load = load_history(
+        write_text(tmp_path, "interval_start,calls_offered\n" + body), tz="Europe/London"
+    )
     assert load.gaps["missing_intervals"].tolist() == [8]
     assert load.gaps["kind"].tolist() == ["intervals"]
 
@@ -610,7 +708,14 @@ def test_real_bank_data_six_missing_weekdays():
     # ../shared/data/README.md: six weekdays are missing entirely.
     load = load_history(BANK_5MIN, tz="America/New_York")
     days = load.gaps[load.gaps["kind"] == "day"]["gap_start"].dt.strftime("%Y-%m-%d").tolist()
-    assert days == ["2003-04-04", "2003-04-07", "2003-05-26", "2003-07-04", "2003-09-01", "2003-10-14"]
+    assert days == [
+        "2003-04-04",
+        "2003-04-07",
+        "2003-05-26",
+        "2003-07-04",
+        "2003-09-01",
+        "2003-10-14",
+    ]
     assert load.interval_minutes == 5
     assert (load.gaps["kind"] == "day").all()
     summary = summarise_history(load)
@@ -654,7 +759,10 @@ def test_validate_history_in_memory_does_not_mutate():
 
 def test_validate_history_row_names():
     raw = pd.DataFrame(
-        {"interval_start": pd.date_range("2024-01-01", periods=3, freq="h", tz="UTC"), "calls_offered": [1, -2, 3]}
+        {
+            "interval_start": pd.date_range("2024-01-01", periods=3, freq="h", tz="UTC"),
+            "calls_offered": [1, -2, 3],
+        }
     )
     with pytest.raises(InputError, match=r"upload row 2: calls_offered must be >= 0, got -2"):
         validate_history(raw, source="upload")
@@ -672,7 +780,11 @@ def test_validate_history_empty():
 
 @pytest.mark.parametrize(
     ("calls", "aht"),
-    [("calls_forecast", "aht_seconds_forecast"), ("yhat", "aht_forecast"), ("calls_offered", "aht_seconds")],
+    [
+        ("calls_forecast", "aht_seconds_forecast"),
+        ("yhat", "aht_forecast"),
+        ("calls_offered", "aht_seconds"),
+    ],
     ids=["forecast", "prophet", "history-spelling"],
 )
 def test_read_forecast_spellings(tmp_path, calls, aht):
@@ -682,7 +794,12 @@ def test_read_forecast_spellings(tmp_path, calls, aht):
         name="forecast.csv",
     )
     frame = read_forecast(path)
-    assert list(frame.columns) == ["queue", "interval_start", "calls_forecast", "aht_seconds_forecast"]
+    assert list(frame.columns) == [
+        "queue",
+        "interval_start",
+        "calls_forecast",
+        "aht_seconds_forecast",
+    ]
     assert frame["calls_forecast"].tolist() == [10.5, 11.0]
 
 
@@ -693,12 +810,16 @@ def test_read_forecast_optional_columns_and_bounds(tmp_path):
         "a,2024-01-01T08:00:00Z,10,8,12,300,seasonal\na,2024-01-01T08:15:00Z,10,13,12,300,seasonal\n",
         name="forecast.csv",
     )
-    with pytest.raises(InputError, match=r"forecast\.csv line 3 \(data row 2\): calls_lower must be <= calls_upper"):
+    with pytest.raises(
+        InputError, match=r"forecast\.csv line 3 \(data row 2\): calls_lower must be <= calls_upper"
+    ):
         read_forecast(path)
 
 
 def test_read_forecast_missing_aht(tmp_path):
-    path = write_text(tmp_path, "interval_start,yhat\n2024-01-01T08:00:00Z,10\n", name="forecast.csv")
+    path = write_text(
+        tmp_path, "interval_start,yhat\n2024-01-01T08:00:00Z,10\n", name="forecast.csv"
+    )
     with pytest.raises(InputError, match=r"required column aht_seconds_forecast is missing"):
         read_forecast(path)
 
@@ -725,7 +846,9 @@ def test_write_csv_iso_with_offset_and_parents(tmp_path):
     frame = pd.DataFrame(
         {
             "queue": ["a", "a"],
-            "interval_start": pd.DatetimeIndex(["2024-03-31 00:45", "2024-03-31 02:00"]).tz_localize("Europe/London"),
+            "interval_start": pd.DatetimeIndex(
+                ["2024-03-31 00:45", "2024-03-31 02:00"]
+            ).tz_localize("Europe/London"),
             "calls_offered": [1.0, 2.5],
         }
     )
@@ -742,7 +865,9 @@ def test_write_csv_iso_with_offset_and_parents(tmp_path):
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"], ids=["csv", "parquet"])
 def test_write_read_round_trip(tmp_path, suffix):
-    frame = validate_history(weekday_centre(days=7, queues=("sales", "support")), tz="America/New_York").frame
+    frame = validate_history(
+        weekday_centre(days=7, queues=("sales", "support")), tz="America/New_York"
+    ).frame
     path = write_frame(frame, tmp_path / f"history{suffix}")
     back = read_history(path, tz="America/New_York")
     pd.testing.assert_frame_equal(back, frame)
@@ -759,12 +884,16 @@ def test_write_is_atomic_on_failure(tmp_path):
 
 
 def test_write_bad_suffix(tmp_path):
-    with pytest.raises(InputError, match=r"cannot write files ending in '\.xlsx'; expected \.csv, \.parquet"):
+    with pytest.raises(
+        InputError, match=r"cannot write files ending in '\.xlsx'; expected \.csv, \.parquet"
+    ):
         write_frame(pd.DataFrame({"a": [1]}), tmp_path / "out.xlsx")
 
 
 def test_write_does_not_mutate(tmp_path):
-    frame = pd.DataFrame({"interval_start": pd.date_range("2024-01-01", periods=2, freq="h", tz="UTC"), "x": [1, 2]})
+    frame = pd.DataFrame(
+        {"interval_start": pd.date_range("2024-01-01", periods=2, freq="h", tz="UTC"), "x": [1, 2]}
+    )
     before = frame.copy()
     write_frame(frame, tmp_path / "a.csv")
     pd.testing.assert_frame_equal(frame, before)
