@@ -99,7 +99,9 @@ def _parse_column_map(items: list[str] | None) -> dict[str, str]:
     for item in items or []:
         old, sep, new = item.partition("=")
         if not sep or not old.strip():
-            raise InputError(f"--map must be COLUMN=PLANNER_COLUMN (e.g. --map ds=interval_start), got {item!r}")
+            raise InputError(
+                f"--map must be COLUMN=PLANNER_COLUMN (e.g. --map ds=interval_start), got {item!r}"
+            )
         mapping[old.strip()] = new.strip()
     return mapping
 
@@ -132,12 +134,14 @@ def validate_command(
     load = load_history(history, tz=tz, column_map=_parse_column_map(column_map))
     summary = summarise_history(load)
     out = Console()
-    table = Table(title=f"{history}: {len(load.frame):,} rows, {load.interval_minutes}-minute intervals")
+    title = f"{history}: {len(load.frame):,} rows, {load.interval_minutes}-minute intervals"
+    table = Table(title=title)
     for label in ("queue", "first interval", "last interval", "rows", "days", "missing days",
                   "missing intervals", "calls offered", "AHT s (by calls)"):
         table.add_column(label, justify="left" if label == "queue" else "right")
     for row in summary.itertuples(index=False):
-        aht = "-" if row.aht_seconds_weighted != row.aht_seconds_weighted else f"{row.aht_seconds_weighted:.1f}"
+        weighted = float(row.aht_seconds_weighted)
+        aht = "-" if weighted != weighted else f"{weighted:.1f}"  # NaN: no AHT column
         table.add_row(
             str(row.queue),
             _short_time(row.first_interval),
@@ -154,7 +158,9 @@ def validate_command(
     days = int((gaps["kind"] == "day").sum())
     runs = int((gaps["kind"] == "intervals").sum())
     intervals = int(gaps.loc[gaps["kind"] == "intervals", "missing_intervals"].sum())
-    out.print(f"gaps: {days} missing days, {runs} runs of missing intervals ({intervals} intervals)")
+    out.print(
+        f"gaps: {days} missing days, {runs} runs of missing intervals ({intervals} intervals)"
+    )
     if len(gaps):
         listing = Table(title=f"first {min(gap_rows, len(gaps))} of {len(gaps)} gaps")
         for label in ("queue", "kind", "from", "to", "missing intervals"):
