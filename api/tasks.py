@@ -6,13 +6,86 @@ codebase yet has no job kind.
 
 from __future__ import annotations
 
+import math
 import time
+from collections.abc import Callable
 from typing import Any
 
 from api.config import Settings
 from api.jobs import JobContext, JobFunction
+from planner.errors import InputError
 
-__all__ = ["build_registry", "wait_job"]
+__all__ = ["build_registry", "forecast_job", "time_limited", "wait_job"]
+
+
+def time_limited(
+    context: JobContext, seconds: float, what: str, setting: str
+) -> Callable[[str, int, int], None]:
+    """The job's progress callback, failing the job once ``seconds`` of wall clock have passed.
+
+    The check runs at each progress report of the stage, so a stage stops at its first report
+    after the budget is spent.
+    """
+    deadline = time.monotonic() + seconds
+
+    def progress(description: str, done: int, total: int) -> None:
+        if time.monotonic() > deadline:
+            raise InputError(
+                f"time_limit_seconds: {what} ran over its budget of {seconds:g} s "
+                f"(the request's time_limit_seconds, capped by {setting}); expected a shorter "
+                "horizon, fewer methods or a larger limit"
+            )
+        context.progress(description, done, total)
+
+    return progress
+
+
+def _json_float(value: float | None) -> float | None:
+    return None if value is None or not math.isfinite(value) else float(value)
+
+
+def forecast_job(context: JobContext) -> dict[str, Any]:
+    """Fit ``planner.forecast.forecast_history`` on a stored history and store the forecast."""
+    from planner.forecast import AUTO_CANDIDATES, forecast_history
+
+    params = context.params
+    try:
+        history = context.storage.load_frame(params["history_id"])
+    except KeyError:
+        raise InputError(f"history_id: no history upload {params['history_id']!r}") from None
+    progress = time_limited(
+        context, float(params["time_limit_seconds_applied"]), "the forecast fit", "PLANNER_MAX_FIT_SECONDS"
+    )
+    run = forecast_history(
+        history,
+        int(params["horizon_days"]),
+        method=params["method"],
+        candidates=tuple(params["candidates"] or AUTO_CANDIDATES),
+        auto_origins=int(params["auto_origins"]),
+        country_holidays=params["country_holidays"],
+        seed=int(params["seed"]),
+        progress=progress,
+    )
+    choices = [
+        {
+            "queue": c.queue,
+            "method": c.method,
+            "reason": c.reason,
+            "scores": {m: {h: _json_float(v) for h, v in by_h.items()} for m, by_h in c.scores.items()},
+        }
+        for c in run.choices
+    ]
+    history_record = context.storage.get_frame(params["history_id"])
+    record = context.storage.save_frame(
+        "forecast",
+        run.frame,
+        name=params["name"] or f"forecast of {history_record.name if history_record else params['history_id']}",
+        parent_id=params["history_id"] if history_record else None,
+        interval_minutes=history_record.interval_minutes if history_record else None,
+        params={k: v for k, v in params.items() if k != "name"},
+        meta={"choices": choices},
+    )
+    return {"forecast_id": record.id, "rows": record.n_rows}
 
 
 def wait_job(context: JobContext) -> dict[str, Any]:
@@ -30,6 +103,8 @@ def wait_job(context: JobContext) -> dict[str, Any]:
 def build_registry(settings: Settings, stages: list[str]) -> dict[str, JobFunction]:
     """Job kinds available on this server, by name."""
     registry: dict[str, JobFunction] = {}
+    if "forecasts" in stages:
+        registry["forecast"] = forecast_job
     if settings.enable_diagnostic_jobs:
         registry["wait"] = wait_job
     return registry
