@@ -351,15 +351,17 @@ def _summary_frame(
     out = keys.reset_index(drop=True).copy()
     for name in ("calls_offered", "calls_answered", "calls_abandoned", "calls_unanswered"):
         out[name] = counts[name].mean(axis=0)
+    # Bounds are clipped to the possible range (rates in [0, 1], waits and queues >= 0).
     for name, values in _ratios(counts).items():
         mean, lower, upper = _mean_and_interval(values, confidence)
+        ceiling = np.inf if name == "asa_seconds" else 1.0
         out[name] = mean
-        out[f"{name}_lower"] = lower
-        out[f"{name}_upper"] = upper
+        out[f"{name}_lower"] = np.clip(lower, 0.0, ceiling)
+        out[f"{name}_upper"] = np.clip(upper, 0.0, ceiling)
     if with_queue_at_end:
         mean, lower, upper = _mean_and_interval(counts["queue_at_end"], confidence)
         out["queue_at_end"] = mean
-        out["queue_at_end_lower"] = lower
+        out["queue_at_end_lower"] = np.clip(lower, 0.0, None)
         out["queue_at_end_upper"] = upper
     return out
 
@@ -391,8 +393,9 @@ class SimulationResult:
         ``aht_seconds_forecast``, ``agents_scheduled``, ``agents_productive``), the mean simulated
         counts (``calls_offered``, ``calls_answered``, ``calls_abandoned``, ``calls_unanswered``),
         each of :data:`SIMULATION_METRICS` with ``_lower`` / ``_upper`` confidence bounds over the
-        replications, and ``queue_at_end`` (calls still waiting at the interval's end: the backlog
-        the next interval inherits) with its bounds. KPIs of an interval are NaN where they are
+        replications (Student-t, clipped to the possible range), and ``queue_at_end`` (calls
+        still waiting at the interval's end: the backlog the next interval inherits) with its
+        bounds. KPIs of an interval are NaN where they are
         undefined in every replication (no call offered, no call answered, no agent staffed).
     daily, weekly
         The same KPIs per (``queue``, ``day``) and (``queue``, ``week_start``), pooled over the
