@@ -175,6 +175,146 @@ def validate_command(
         out.print(f"note: {note}")
 
 
+def _method_names(items: list[str] | None, default: tuple[str, ...]) -> tuple[str, ...]:
+    """``["a,b", "c"]`` -> ``("a", "b", "c")``; the default when nothing was given."""
+    names = [n.strip() for item in items or [] for n in item.split(",") if n.strip()]
+    return tuple(names) or default
+
+
+@app.command("forecast")
+def forecast_command(
+    history: Annotated[Path, typer.Argument(help="Interval history, CSV or Parquet.")],
+    horizon_days: Annotated[int, typer.Option("--horizon-days", min=1, max=365, help="Days to forecast.")],
+    out: OutPath = Path("forecast.csv"),
+    method: Annotated[
+        str,
+        typer.Option(
+            help="auto | topdown | prophet | mean-last-weeks | same-slot-last-week "
+            "(auto: lowest backtest WAPE per queue)."
+        ),
+    ] = "auto",
+    candidates: Annotated[
+        list[str] | None,
+        typer.Option("--candidates", help="Methods auto compares (comma-separated or repeated)."),
+    ] = None,
+    tz: Annotated[
+        str | None,
+        typer.Option("--tz", help="IANA time zone of naive timestamps, e.g. Europe/London."),
+    ] = None,
+    country: Annotated[
+        str | None, typer.Option("--country", help="Public holidays of this country, e.g. US, GB.")
+    ] = None,
+    special_day: Annotated[
+        list[str] | None,
+        typer.Option("--special-day", help="An extra holiday / special day, YYYY-MM-DD (repeatable)."),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of Prophet's uncertainty draws.")] = 0,
+    models_dir: Annotated[
+        Path, typer.Option("--models-dir", help="Where fitted models and forecast versions go.")
+    ] = Path("models"),
+    save: Annotated[
+        bool, typer.Option("--save/--no-save", help="Save the fitted models and a forecast version.")
+    ] = True,
+) -> None:
+    """Forecast calls (and AHT) per interval for the days after the history."""
+    from rich.table import Table
+
+    from planner.forecast import AUTO_CANDIDATES, forecast_history, save_forecast_version, save_model
+    from planner.io import read_history, write_frame
+
+    frame = read_history(history, tz=tz)
+    with progress_bars() as progress:
+        run = forecast_history(
+            frame,
+            horizon_days,
+            method=method,
+            candidates=_method_names(candidates, AUTO_CANDIDATES),
+            country_holidays=country,
+            special_days=special_day,
+            seed=seed,
+            progress=progress,
+        )
+    write_frame(run.frame, out)
+    table = Table(title=f"forecast: {len(run.frame):,} intervals, {horizon_days} days -> {out}")
+    for label in ("queue", "method", "calls", "first interval", "last interval"):
+        table.add_column(label, justify="right" if label == "calls" else "left")
+    for choice in run.choices:
+        rows = run.frame.loc[run.frame["queue"] == choice.queue]
+        table.add_row(
+            choice.queue,
+            choice.method,
+            f"{rows['calls_forecast'].sum():,.0f}",
+            _short_time(rows["interval_start"].min()) if len(rows) else "-",
+            _short_time(rows["interval_start"].max()) if len(rows) else "-",
+        )
+    Console().print(table)
+    for choice in run.choices:
+        console.print(f"{choice.queue}: {choice.method}: {choice.reason}")
+    if save:
+        version = save_forecast_version(run.frame, models_dir, choices=run.choices)
+        for choice in run.choices:
+            save_model(run.models[choice.method], choice.queue, models_dir, scores=choice.scores)
+        console.print(f"saved forecast version {version} and models under {models_dir}")
+
+
+@app.command("backtest")
+def backtest_command(
+    history: Annotated[Path, typer.Argument(help="Interval history, CSV or Parquet.")],
+    out: OutPath = Path("backtest.csv"),
+    methods: Annotated[
+        list[str] | None,
+        typer.Option("--methods", help="Methods to compare (comma-separated or repeated)."),
+    ] = None,
+    origins: Annotated[int, typer.Option(min=1, max=104, help="Number of weekly origins.")] = 5,
+    tz: Annotated[
+        str | None,
+        typer.Option("--tz", help="IANA time zone of naive timestamps, e.g. Europe/London."),
+    ] = None,
+    country: Annotated[
+        str | None, typer.Option("--country", help="Public holidays of this country, e.g. US, GB.")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of Prophet's uncertainty draws.")] = 0,
+) -> None:
+    """Rolling-origin accuracy (WAPE, bias, MASE) of each method, day-ahead and weeks 1 and 2."""
+    from rich.table import Table
+
+    from planner.forecast import METHODS, backtest
+    from planner.io import read_history, write_frame
+
+    frame = read_history(history, tz=tz)
+    names = _method_names(methods, ("same-slot-last-week", "mean-last-weeks", "topdown", "prophet"))
+    unknown = [n for n in names if n not in METHODS]
+    if unknown:
+        from planner.errors import InputError
+
+        raise InputError(f"--methods must name methods in {sorted(METHODS)}, got {unknown}")
+    with progress_bars() as progress:
+        result = backtest(
+            frame, names, n_origins=origins, country_holidays=country, seed=seed, progress=progress
+        )
+    write_frame(result.scores, out)
+    interval = result.scores.loc[result.scores["level"] == "interval"].sort_values(
+        ["queue", "method", "horizon"], kind="stable"
+    )
+    first, last = result.origins[0].date(), result.origins[-1].date()
+    table = Table(
+        title=f"backtest, {len(result.origins)} weekly origins {first} .. {last}, per interval -> {out}"
+    )
+    for label in ("queue", "method", "horizon", "WAPE %", "bias %", "MASE", "in interval %"):
+        table.add_column(label, justify="left" if label in ("queue", "method", "horizon") else "right")
+    for row in interval.itertuples(index=False):
+        table.add_row(
+            str(row.queue),
+            str(row.method),
+            str(row.horizon),
+            f"{100 * row.wape:.2f}",
+            f"{100 * row.bias:+.2f}",
+            f"{row.mase:.3f}",
+            f"{100 * row.coverage:.1f}",
+        )
+    Console().print(table)
+
+
 @app.command("serve")
 def serve_command(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",

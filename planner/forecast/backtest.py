@@ -17,6 +17,7 @@ day, or per origin and horizon), pooled over origins:
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -185,7 +186,7 @@ def _score_rows(frame: pd.DataFrame, level: str) -> dict[str, float]:
 
 def backtest(
     history: pd.DataFrame,
-    methods: tuple[str | ForecastMethod, ...] | list[str | ForecastMethod] = (
+    methods: Sequence[str | ForecastMethod] | Mapping[str, str | ForecastMethod] = (
         "same-slot-last-week",
         "mean-last-weeks",
         "topdown",
@@ -206,7 +207,9 @@ def backtest(
     history
         Long history frame (all queues).
     methods
-        Method names (see :data:`METHODS`) or unfitted method instances (cloned per origin).
+        Method names (see :data:`METHODS`) or unfitted method instances (cloned per origin), or a
+        mapping label -> name or instance to compare variants of one method; scores are labelled
+        by the label (default the method's name).
     origins
         Origins as dates (local midnight) or tz-aware timestamps; default the last ``n_origins``
         Mondays with 14 days of history after them.
@@ -235,12 +238,21 @@ def backtest(
     tz = frame["interval_start"].dt.tz
     local_day = frame["interval_start"].dt.tz_convert(tz).dt.tz_localize(None).dt.normalize()
 
-    prototypes: list[ForecastMethod] = [
-        make_method(m, country_holidays=country_holidays, special_days=special_days, seed=seed)
-        if isinstance(m, str)
-        else m
-        for m in methods
+    labelled = list(methods.items()) if isinstance(methods, Mapping) else [
+        (m if isinstance(m, str) else m.name, m) for m in methods
     ]
+    prototypes: list[tuple[str, ForecastMethod]] = []
+    for label, m in labelled:
+        if any(label == seen for seen, _ in prototypes):
+            raise InputError(f"methods: label {label!r} appears twice; pass a mapping label -> method")
+        proto = (
+            make_method(m, country_holidays=country_holidays, special_days=special_days, seed=seed)
+            if isinstance(m, str)
+            else m
+        )
+        if not isinstance(proto, ForecastMethod):
+            raise InputError(f"methods: {label!r} must be a method name or ForecastMethod, got {m!r}")
+        prototypes.append((str(label), proto))
     total = len(origin_list) * len(prototypes)
     done = 0
     report(progress, "backtest", done, total)
@@ -253,12 +265,12 @@ def backtest(
         actual_days = set(zip(frame.loc[future_mask, "queue"], local_day[future_mask], strict=True))
         if past.empty:
             raise InputError(f"origins: no history before origin {origin}")
-        for proto in prototypes:
+        for label, proto in prototypes:
             method = _clone(proto)
             method.fit(past)
             fc = method.predict(span_days, origin=origin)
             merged = fc.merge(actual, on=["queue", "interval_start"], how="outer")
-            merged["method"] = method.name
+            merged["method"] = label
             merged["calls_actual"] = merged.pop("calls_offered").fillna(0.0)
             for column in ("calls_forecast", "calls_lower", "calls_upper"):
                 merged[column] = merged[column].fillna(0.0)

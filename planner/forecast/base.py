@@ -290,13 +290,13 @@ class ForecastMethod(ABC):
             mean = lower = upper = aht = np.zeros(0)
         return pd.DataFrame(
             {
-                "queue": pd.Series([queue] * len(stamps), dtype=object),
+                "queue": pd.Series([queue] * len(stamps), dtype=str),
                 "interval_start": stamps.reset_index(drop=True),
                 "calls_forecast": mean,
                 "calls_lower": lower,
                 "calls_upper": upper,
                 "aht_seconds_forecast": aht,
-                "method": self.name,
+                "method": pd.Series([self.name] * len(stamps), dtype=str),
             }
         )
 
