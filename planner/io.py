@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import io
 import os
 import re
 import tempfile
@@ -30,7 +31,7 @@ import zoneinfo
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -46,6 +47,9 @@ from planner.schema import (
     NUMERIC_COLUMNS,
     SUPPORTED_INTERVAL_MINUTES,
 )
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 __all__ = [
     "HistoryLoad",
@@ -471,7 +475,7 @@ def write_frame(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     tmp = Path(tmp_name)
     try:
         if suffix == ".csv":
-            _csv_ready(frame).to_csv(tmp, index=False)
+            _write_csv(frame, tmp)
         else:
             frame.reset_index(drop=True).to_parquet(tmp, index=False)
         os.replace(tmp, target)
@@ -1222,7 +1226,13 @@ def _find_gaps(
     expected_last = _localise_wall(day_ns + normal_last, tz)
     first_utc = days["first_utc"].to_numpy()
     last_utc = days["last_utc"].to_numpy()
-    late = (first_utc - expected_first) >= step
+    # The data's own first and last day may be cut short by the extract: not gaps.
+    day_codes = days["code"].to_numpy()
+    first_of_queue = np.ones(len(days), dtype=bool)
+    first_of_queue[1:] = day_codes[1:] != day_codes[:-1]
+    last_of_queue = np.ones(len(days), dtype=bool)
+    last_of_queue[:-1] = day_codes[:-1] != day_codes[1:]
+    late = ((first_utc - expected_first) >= step) & ~first_of_queue
     if late.any():
         runs.append(
             pd.DataFrame(
@@ -1234,7 +1244,7 @@ def _find_gaps(
                 }
             )
         )
-    early = (expected_last - last_utc) >= step
+    early = ((expected_last - last_utc) >= step) & ~last_of_queue
     if early.any():
         runs.append(
             pd.DataFrame(
@@ -1315,49 +1325,80 @@ def _empty_gaps(tz: object) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------------
 
 
-def _csv_ready(frame: pd.DataFrame) -> pd.DataFrame:
-    """A shallow copy with tz-aware date-time columns as ISO 8601 text with UTC offset."""
+def _write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """CSV through pyarrow's writer (fast); pandas' writer for columns arrow cannot write."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    from pyarrow import csv as pa_csv
+
+    arrow_errors = (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError)
+    columns = {}
+    for name in frame.columns:
+        column = frame[name].reset_index(drop=True)
+        if pd.api.types.is_datetime64_any_dtype(column):
+            columns[str(name)] = _iso_text(column)
+            continue
+        try:
+            columns[str(name)] = pa.Array.from_pandas(column)
+        except arrow_errors:
+            _write_csv_pandas(frame, path)  # e.g. an object column of mixed types
+            return
+    # Quote strings only when some value needs it (a comma, quote or line break): arrow's
+    # "needed" style quotes every string, which makes plain files noisy.
+    text_columns = [
+        array
+        for array in columns.values()
+        if pa.types.is_string(array.type) or pa.types.is_large_string(array.type)
+    ]
+    needs_quotes = any(
+        pc.any(pc.match_substring_regex(array, r'[,"\r\n]')).as_py() for array in text_columns
+    )
+    header = io.StringIO()
+    csv.writer(header, lineterminator="\n").writerow(list(columns))
+    options = pa_csv.WriteOptions(
+        include_header=False, quoting_style="needed" if needs_quotes else "none"
+    )
+    try:
+        with path.open("wb") as handle:
+            handle.write(header.getvalue().encode("utf-8"))
+            pa_csv.write_csv(pa.table(columns), handle, write_options=options)
+    except arrow_errors:
+        _write_csv_pandas(frame, path)  # e.g. categorical or nested columns
+
+
+def _write_csv_pandas(frame: pd.DataFrame, path: Path) -> None:
     out = {}
     for name in frame.columns:
         column = frame[name].reset_index(drop=True)
-        if isinstance(column.dtype, pd.DatetimeTZDtype):
-            out[name] = _iso_with_offset(column)
-        elif pd.api.types.is_datetime64_dtype(column):
-            out[name] = _iso_naive(column)
+        if pd.api.types.is_datetime64_any_dtype(column):
+            out[name] = _iso_text(column).to_pandas()
         else:
             out[name] = column
-    return pd.DataFrame(out, columns=frame.columns)
+    pd.DataFrame(out, columns=frame.columns).to_csv(path, index=False)
 
 
-def _iso_unit(wall: np.ndarray) -> Literal["auto", "s"]:
-    ns = wall.view(np.int64)
-    valid = ~np.isnat(wall)
-    if (ns[valid] % 1_000_000_000 != 0).any():
-        return "auto"
-    return "s"
+def _iso_text(column: pd.Series) -> pa.Array:
+    """Date-times -> ISO 8601 text, ``2024-03-31T02:00:00+01:00`` (tz-aware) or without offset
+    (naive); whole seconds unless some value has a fraction; nulls stay null."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
-
-def _iso_naive(column: pd.Series) -> pd.Series:
-    wall = column.dt.as_unit("ns").to_numpy()
-    text = np.datetime_as_string(wall, unit=_iso_unit(wall))
-    result = pd.Series(text, dtype=object)
-    result[np.isnat(wall)] = None
-    return result
-
-
-def _iso_with_offset(column: pd.Series) -> pd.Series:
-    wall = column.dt.tz_localize(None).dt.as_unit("ns").to_numpy()
-    utc = column.dt.tz_convert("UTC").dt.tz_localize(None).dt.as_unit("ns").to_numpy()
-    invalid = np.isnat(wall)
-    text = np.datetime_as_string(wall, unit=_iso_unit(wall))
+    aware = isinstance(column.dtype, pd.DatetimeTZDtype)
+    wall = (column.dt.tz_localize(None) if aware else column).dt.as_unit("ns")
+    wall_ns = wall.to_numpy().view(np.int64)
+    invalid = wall.isna().to_numpy()
+    whole = not (wall_ns[~invalid] % 1_000_000_000 != 0).any()
+    unit = "s" if whole else "ns"
+    stamps = pa.array(wall.dt.as_unit(unit).to_numpy(), mask=invalid, type=pa.timestamp(unit))
+    text = pc.utf8_replace_slice(stamps.cast(pa.string()), start=10, stop=11, replacement="T")
+    if not aware:
+        return text
+    utc_ns = column.dt.tz_convert("UTC").dt.tz_localize(None).dt.as_unit("ns").to_numpy()
     offset_minutes = np.where(
-        invalid, 0, ((wall.view(np.int64) - utc.view(np.int64)) // _NS_PER_MINUTE)
+        invalid, 0, (wall_ns - utc_ns.view(np.int64)) // _NS_PER_MINUTE
     ).astype(np.int64)
     unique, inverse = np.unique(offset_minutes, return_inverse=True)
-    labels = np.array(
-        [f"{'+' if m >= 0 else '-'}{abs(m) // 60:02d}:{abs(m) % 60:02d}" for m in unique.tolist()],
-        dtype=object,
+    labels = pa.array(
+        [f"{'+' if m >= 0 else '-'}{abs(m) // 60:02d}:{abs(m) % 60:02d}" for m in unique.tolist()]
     )
-    result = pd.Series(text, dtype=object) + pd.Series(labels[inverse], dtype=object)
-    result[invalid] = None
-    return result
+    return pc.binary_join_element_wise(text, labels.take(pa.array(inverse)), "")

@@ -857,7 +857,7 @@ def test_write_csv_iso_with_offset_and_parents(tmp_path):
     lines = target.read_text().splitlines()
     assert lines == [
         "queue,interval_start,calls_offered",
-        "a,2024-03-31T00:45:00+00:00,1.0",
+        "a,2024-03-31T00:45:00+00:00,1",
         "a,2024-03-31T02:00:00+01:00,2.5",
     ]
     assert [p.name for p in target.parent.iterdir()] == ["out.csv"]  # no temp file left
@@ -912,3 +912,36 @@ def test_round_trip_property(tmp_path_factory, calls, minutes, tz):
     path = write_frame(frame, tmp_path_factory.mktemp("rt") / "h.csv")
     back = read_history(path, tz=tz)
     pd.testing.assert_frame_equal(back, frame, check_exact=False, rtol=1e-15)
+
+
+def test_write_csv_quotes_only_when_needed(tmp_path):
+    frame = pd.DataFrame(
+        {"queue": ["sales, north", 'say "hi"'], "method": ["a", "b"], "x": [1.5, 2.0]}
+    )
+    path = write_frame(frame, tmp_path / "q.csv")
+    back = pd.read_csv(path)
+    assert back["queue"].tolist() == ["sales, north", 'say "hi"']
+    assert path.read_text().splitlines()[0] == "queue,method,x"
+
+
+@pytest.mark.parametrize(
+    ("column", "values"),
+    [(pd.Categorical(["a", "b"]), ["a", "b"]), (pd.Series([1, "two"], dtype=object), ["1", "two"])],
+    ids=["categorical", "mixed-object"],
+)
+def test_write_csv_columns_arrow_cannot_write(tmp_path, column, values):
+    starts = pd.date_range("2024-01-01", periods=2, freq="h", tz="UTC")
+    path = write_frame(pd.DataFrame({"interval_start": starts, "c": column}), tmp_path / "c.csv")
+    assert path.read_text().splitlines() == [
+        "interval_start,c",
+        f"2024-01-01T00:00:00+00:00,{values[0]}",
+        f"2024-01-01T01:00:00+00:00,{values[1]}",
+    ]
+
+
+def test_first_and_last_day_cut_short_are_not_gaps(tmp_path):
+    frame = weekday_centre(start="2024-01-01", days=5)
+    starts = frame["interval_start"]
+    cut = (starts < pd.Timestamp("2024-01-01 11:00")) | (starts >= pd.Timestamp("2024-01-05 12:00"))
+    load = load_history(to_csv(frame[~cut], tmp_path), tz="Europe/London")
+    assert len(load.gaps) == 0
