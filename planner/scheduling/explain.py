@@ -1,0 +1,232 @@
+"""Infeasibility in planner words, never a bare "INFEASIBLE".
+
+Two tools: :func:`precheck` finds the common causes before any solve (an agent whose contract
+cannot fit their availability, an interval needing more heads than can be there under hard
+coverage, no shift fitting the opening hours); :func:`explain_roster_infeasible` solves the
+agent-level model with one assumption literal per (rule family, agent or interval) and turns the
+solver's infeasible core into sentences naming agents, rules and values.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from planner.errors import InfeasibleError
+from planner.scheduling.problem import Problem, SolveStats
+
+__all__ = ["explain_infeasible", "explain_roster_infeasible", "precheck"]
+
+_DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_MAX_LINES = 6
+
+
+def _fmt_hours(hours: float) -> str:
+    return f"{hours:g} h"
+
+
+def _agent_findings(problem: Problem) -> list[str]:
+    rules = problem.rules
+    types = problem.shift_types
+    n_days = problem.grid.n_days
+    prorate = min(1.0, n_days / 7)
+    findings = []
+    for a, agent in enumerate(rules.agents):
+        allowed = problem.allowed.get(a, [])
+        best_per_day: dict[int, int] = {}
+        least_per_day: dict[int, int] = {}
+        for s in allowed:
+            t = types[s]
+            best_per_day[t.day] = max(best_per_day.get(t.day, 0), t.paid_minutes)
+            least_per_day[t.day] = min(least_per_day.get(t.day, 10**9), t.paid_minutes)
+        days = sorted(best_per_day)
+        min_days = agent.min_days if n_days >= 7 else math.floor(agent.min_days * prorate)
+        min_minutes = math.ceil(agent.min_hours * 60 * prorate - 1e-9)
+        day_list = ", ".join(_DAY_NAMES[problem.grid.dates[d].weekday()][:3] for d in days) or "none"
+        if min_days > 0 and not days:
+            findings.append(
+                f"agent {agent.agent_id} must work at least {min_days} days but no shift fits their "
+                "availability, templates and days off"
+            )
+            continue
+        if len(days) < min_days:
+            findings.append(
+                f"agent {agent.agent_id} must work at least {min_days} days but is available on "
+                f"only {len(days)} ({day_list})"
+            )
+            continue
+        usable = sorted(best_per_day.values(), reverse=True)[: min(agent.max_days, n_days)]
+        if sum(usable) < min_minutes:
+            findings.append(
+                f"agent {agent.agent_id}'s contract of {_fmt_hours(agent.min_hours * prorate)} cannot "
+                f"be met with {len(days)} available days ({day_list}) and at most {agent.max_days} "
+                f"worked (the longest shifts pay {_fmt_hours(sum(usable) / 60)})"
+            )
+            continue
+        shortest = sorted(least_per_day.values())[:min_days]
+        if sum(shortest) > agent.max_hours * 60:
+            findings.append(
+                f"agent {agent.agent_id} may work at most {_fmt_hours(agent.max_hours)} but "
+                f"{min_days} days of the shortest shifts pay {_fmt_hours(sum(shortest) / 60)}"
+            )
+    return findings
+
+
+def _slot_label(problem: Problem, first: int, last: int) -> str:
+    starts = problem.grid.slot_starts
+    end = starts[last] + np.timedelta64(problem.interval_minutes, "m")
+    return f"{_DAY_NAMES[starts[first].weekday()]} {starts[first]:%H:%M}-{end:%H:%M}"
+
+
+def _coverage_findings(problem: Problem) -> list[str]:
+    """Under hard coverage: intervals needing more heads than agents who could be there."""
+    n = problem.grid.n_slots
+    reachable = np.zeros(n, dtype=np.int64)
+    for types in problem.allowed.values():
+        covered = np.zeros(n + 1, dtype=np.int64)
+        for s in types:
+            t = problem.shift_types[s]
+            covered[max(t.start_slot, 0)] += 1
+            covered[min(t.end_slot, n)] -= 1
+        reachable += np.cumsum(covered)[:n] > 0
+    short = problem.required > reachable
+    findings = []
+    t = 0
+    while t < n:
+        if not short[t]:
+            t += 1
+            continue
+        first = t
+        while (
+            t + 1 < n and short[t + 1]
+            and problem.required[t + 1] == problem.required[first]
+            and reachable[t + 1] == reachable[first]
+        ):
+            t += 1
+        findings.append(
+            f"{_slot_label(problem, first, t)} needs {int(problem.required[first])} agents, at most "
+            f"{int(reachable[first])} are available"
+        )
+        t += 1
+    return findings
+
+
+def _raise(findings: Sequence[str], intro: str) -> InfeasibleError:
+    lines = list(findings[:_MAX_LINES])
+    if len(findings) > _MAX_LINES:
+        lines.append(f"... and {len(findings) - _MAX_LINES} more")
+    return InfeasibleError(intro + "; ".join(lines))
+
+
+def precheck(problem: Problem) -> None:
+    """Raise :class:`InfeasibleError` for causes visible before solving.
+
+    Raises
+    ------
+    InfeasibleError
+        E.g. ``agent A12's contract of 40 h cannot be met with 3 available days ...`` or
+        ``Sunday 08:00-10:00 needs 14 agents, at most 9 are available``.
+    """
+    if not problem.shift_types:
+        raise InfeasibleError(
+            "no shift fits: every shift template falls outside the opening hours or its days"
+        )
+    findings = _agent_findings(problem)
+    if problem.rules.hard_coverage:
+        findings += _coverage_findings(problem)
+    if findings:
+        raise _raise(findings, "no schedule can meet the hard rules: ")
+
+
+def explain_infeasible(problem: Problem, stats: SolveStats) -> InfeasibleError:
+    """An error for a solve that ended without a solution (proven infeasible or out of time)."""
+    if stats.status == "INFEASIBLE":
+        findings = _coverage_findings(problem) if problem.rules.hard_coverage else []
+        weekly = problem.rules.weekly
+        findings.append(
+            "the shift design cannot meet the agents' combined weekly days and hours, the "
+            f"{weekly.min_rest_hours:g} h rest between shifts and the headcount per day together "
+            "(check the agents' contracts against the shift templates and opening hours)"
+        )
+        return _raise(findings, f"no {stats.phase} meets the hard rules: ")
+    return InfeasibleError(
+        f"no {stats.phase} found within the time limit of {stats.seconds:.0f} s (solver status "
+        f"{stats.status}): none was found and none was proven impossible; raise the time limit"
+    )
+
+
+def _describe(problem: Problem, family: str, who: str) -> str:
+    rules = problem.rules
+    if family == "coverage":
+        t = int(who)
+        return f"{_slot_label(problem, t, t)} needs {int(problem.required[t])} agents on the phones"
+    agent = next(a for a in rules.agents if a.agent_id == who)
+    weekly = rules.weekly
+    text = {
+        "min_days": f"works at least {agent.min_days} days",
+        "max_days": f"works at most {agent.max_days} days",
+        "min_hours": f"works at least {_fmt_hours(agent.min_hours)}",
+        "max_hours": f"works at most {_fmt_hours(agent.max_hours)}",
+        "rest": f"rests {weekly.min_rest_hours:g} h between shifts",
+        "days_off_block": f"has {weekly.min_consecutive_days_off} consecutive days off",
+        "start_tolerance": (
+            f"starts within {weekly.start_time_tolerance_minutes} min of the same time every day"
+        ),
+    }[family]
+    return f"agent {who} {text}"
+
+
+def explain_roster_infeasible(
+    problem: Problem,
+    allowed: Mapping[int, Sequence[int]],
+    *,
+    seed: int = 0,
+    num_workers: int | None = None,
+    time_limit_seconds: float = 20.0,
+) -> InfeasibleError:
+    """Solve the agent-level model with assumptions and name the conflicting rules.
+
+    Every hard rule family of every agent (days, hours, rest, days-off block, start tolerance) and,
+    under hard coverage, every interval's requirement is enforced by one assumption literal; the
+    solver's sufficient set of assumptions for infeasibility becomes the message.
+    """
+    from planner.scheduling.design import add_design_model
+    from planner.scheduling.roster import add_roster_model
+
+    model = cp_model.CpModel()
+    literals: dict[tuple[str, str], cp_model.IntVar] = {}
+
+    def enforce(family: str, who: str) -> cp_model.IntVar:
+        key = (family, who)
+        if key not in literals:
+            literals[key] = model.new_bool_var(f"assume_{family}_{who}")
+        return literals[key]
+
+    dv = add_design_model(model, problem, problem.capacity(), workforce_limits=False, enforce=enforce)
+    rv = add_roster_model(model, problem, allowed, enforce=enforce)
+    by_type: dict[int, list[cp_model.IntVar]] = defaultdict(list)
+    for (_a, s), var in rv.work.items():
+        by_type[s].append(var)
+    for s, var in dv.counts.items():
+        model.add(var == sum(by_type[s]))
+    model.add_assumptions(list(literals.values()))
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = time_limit_seconds
+    solver.parameters.num_workers = 1  # cores of assumptions come from the sequential search
+    solver.parameters.random_seed = seed
+    status = solver.solve(model)
+    if status != cp_model.INFEASIBLE:
+        return InfeasibleError(
+            "no roster meets the hard rules, and the conflict could not be narrowed down within "
+            f"{time_limit_seconds:.0f} s (status {solver.status_name(status)})"
+        )
+    by_index = {var.index: key for key, var in literals.items()}
+    core = [by_index[i] for i in solver.sufficient_assumptions_for_infeasibility() if i in by_index]
+    findings = [_describe(problem, family, who) for family, who in sorted(core)]
+    if not findings:
+        findings = ["the agents' availability and the shift templates leave no legal tour"]
+    return _raise(findings, "no roster meets the hard rules; these cannot all hold together: ")

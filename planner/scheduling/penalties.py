@@ -1,0 +1,138 @@
+"""Service-level-aware under-coverage costs: convex, piecewise linear, one curve per interval.
+
+Missing the k-th agent of an interval costs the calls that would then be answered later than the
+answer target (Erlang C on that interval's traffic), times ``CostRules.late_call``, plus a linear
+``CostRules.under_coverage_hour`` per missing agent-hour. The late calls grow faster with every
+agent taken away, so the cost is convex: the first missing agent costs less than the fifth, and the
+solver spends hours where callers would wait. Where the Erlang curve is not convex (an unstable
+queue, where every call is late whatever is taken away) the marginal costs are raised to the
+running maximum, so the curve stays convex and never under-prices a missing agent.
+
+Several queues in one interval are pooled: the cheapest way to be ``u`` agents short over all
+queues takes the ``u`` smallest marginal costs of the queues' own convex curves (exact for
+separable convex costs), which gives the pooled curve.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from planner.scheduling.rules import CostRules
+
+__all__ = ["late_call_marginals", "under_coverage_costs"]
+
+
+def late_call_marginals(
+    traffic_erlangs: np.ndarray,
+    calls: np.ndarray,
+    aht_seconds: np.ndarray,
+    heads_required: np.ndarray,
+    productive_share: np.ndarray,
+    answer_target_seconds: float,
+) -> list[np.ndarray]:
+    """Extra late calls caused by each missing head, per interval (numpy kernel).
+
+    Parameters
+    ----------
+    traffic_erlangs, calls, aht_seconds : ndarray, shape (n,)
+        Offered traffic (Erlangs), calls offered and AHT (seconds) per interval.
+    heads_required : ndarray of int, shape (n,)
+        Heads to schedule (``agents_to_schedule``).
+    productive_share : ndarray, shape (n,)
+        Productive agents per scheduled head (``agents_required / agents_to_schedule``).
+    answer_target_seconds : float
+        The answer target of the service level (the 20 in 80/20).
+
+    Returns
+    -------
+    list of ndarray
+        Entry ``t`` has shape (heads_required[t],): element ``k`` is the extra late calls when the
+        (k+1)-th head is missing, non-decreasing in ``k`` (convexified).
+    """
+    from planner.queueing import erlang_c_service_level
+
+    heads = np.asarray(heads_required, dtype=np.int64)
+    k_max = int(heads.max(initial=0))
+    if k_max == 0:
+        return [np.zeros(0) for _ in heads]
+    missing = np.arange(k_max + 1)[None, :]  # (1, k_max + 1)
+    heads_left = np.clip(heads[:, None] - missing, 0, None)
+    productive = np.rint(heads_left * productive_share[:, None])
+    traffic = np.broadcast_to(traffic_erlangs[:, None], productive.shape)
+    aht = np.broadcast_to(np.maximum(aht_seconds, 1.0)[:, None], productive.shape)
+    with np.errstate(all="ignore"):
+        service_level = erlang_c_service_level(traffic, productive, aht, answer_target_seconds)
+    service_level = np.nan_to_num(np.asarray(service_level, dtype=float), nan=0.0)
+    service_level = np.where(productive > traffic, service_level, 0.0)
+    late = calls[:, None] * (1.0 - np.clip(service_level, 0.0, 1.0))
+    marginal = np.maximum(np.diff(late, axis=1), 0.0)
+    marginal = np.maximum.accumulate(marginal, axis=1)
+    return [marginal[t, : heads[t]] for t in range(len(heads))]
+
+
+def under_coverage_costs(
+    requirements: pd.DataFrame,
+    slot_of_row: np.ndarray,
+    n_slots: int,
+    costs: CostRules,
+    interval_minutes: int,
+    answer_target_seconds: float,
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Pooled heads required and the convex under-coverage cost curve of every slot.
+
+    Parameters
+    ----------
+    requirements : DataFrame
+        Rows (queue, interval_start) with ``agents_to_schedule``; with ``traffic_erlangs``,
+        ``calls_forecast`` and ``aht_seconds_forecast`` the cost is service-level aware,
+        otherwise linear.
+    slot_of_row : ndarray of int, shape (len(requirements),)
+        Grid slot of each row.
+    n_slots : int
+        Slots in the horizon.
+
+    Returns
+    -------
+    required : ndarray of int, shape (n_slots,)
+        Heads required per slot, summed over queues.
+    cost_curves : list of ndarray
+        Entry ``t`` has shape (required[t] + 1,): the cost (money units) of being ``u`` heads
+        short, ``u = 0..required[t]``; starts at 0, convex, non-decreasing.
+    """
+    heads = requirements["agents_to_schedule"].to_numpy(dtype=np.int64)
+    required = np.bincount(slot_of_row, weights=heads, minlength=n_slots).astype(np.int64)
+    linear = costs.under_coverage_hour * interval_minutes / 60.0
+    sl_aware = costs.late_call > 0 and {
+        "traffic_erlangs", "calls_forecast", "aht_seconds_forecast"
+    } <= set(requirements.columns)
+    per_slot: list[list[np.ndarray]] = [[] for _ in range(n_slots)]
+    if sl_aware:
+        if "agents_required" in requirements.columns:
+            needed = requirements["agents_required"].to_numpy(dtype=float)
+            share = np.where(heads > 0, needed / np.maximum(heads, 1), 1.0)
+        else:
+            share = np.ones(len(heads))
+        marginals = late_call_marginals(
+            requirements["traffic_erlangs"].to_numpy(dtype=float),
+            requirements["calls_forecast"].to_numpy(dtype=float),
+            requirements["aht_seconds_forecast"].to_numpy(dtype=float),
+            heads,
+            np.clip(share, 0.0, 1.0),
+            answer_target_seconds,
+        )
+        for row, slot in enumerate(slot_of_row):
+            if heads[row] > 0:
+                per_slot[slot].append(marginals[row] * costs.late_call + linear)
+    else:
+        for row, slot in enumerate(slot_of_row):
+            if heads[row] > 0:
+                per_slot[slot].append(np.full(heads[row], linear))
+    curves = []
+    for t in range(n_slots):
+        if per_slot[t]:
+            pooled = np.sort(np.concatenate(per_slot[t]))
+            curves.append(np.concatenate([[0.0], np.cumsum(pooled)]))
+        else:
+            curves.append(np.zeros(1))
+    return required, curves
