@@ -79,8 +79,9 @@ def test_gaps_are_reported(client: TestClient) -> None:
         (lambda b: b.update(rows=[]), ["body", "rows"], "at least 1"),
         (lambda b: b.pop("name"), ["body", "name"], "required"),
         (lambda b: b["rows"][2].update(aht_seconds=1e9), ["body", "rows", 2, "aht_seconds"], "less than or equal"),
+        (lambda b: b["rows"][4].update(interval_start="0093-08-28T07:49:13Z"), ["body", "rows", 4, "interval_start"], "years 1900 to 2199"),
     ],
-    ids=["negative-calls", "unknown-column", "bad-timestamp", "no-rows", "no-name", "aht-over-bound"],
+    ids=["negative-calls", "unknown-column", "bad-timestamp", "no-rows", "no-name", "aht-over-bound", "year-0093"],
 )
 def test_bad_fields_are_422_naming_the_field(client: TestClient, mutate, loc: list, match: str) -> None:
     body = {"name": "bad", "rows": _rows(8)}
@@ -154,8 +155,9 @@ def test_parquet_file_upload(client: TestClient) -> None:
         (b"foo,bar\n1,2\n", "bad.csv: required column interval_start is missing"),
         (b"", "bad.csv"),
         (b"\x00\x01\x02garbage\xff" * 10, "bad.csv"),
+        (b"interval_start,calls_offered\n0093-08-28T07:00:00Z,1\n0093-08-28T07:30:00Z,1\n", "bad.csv"),
     ],
-    ids=["missing-column", "empty-file", "binary-junk"],
+    ids=["missing-column", "empty-file", "binary-junk", "year-0093"],
 )
 def test_bad_files_are_422_naming_the_upload_not_a_temp_path(client: TestClient, content: bytes, match: str) -> None:
     answer = client.post("/history/upload", files={"file": ("bad.csv", content)})

@@ -14,7 +14,8 @@ from api.convert import frame_info, frame_records
 from api.deps import SettingsDep, StorageDep, check_rows
 from api.errors import planner_errors_at
 from api.schemas.common import ErrorMessage, FrameInfo
-from api.schemas.history import Gap, HistoryOut, HistoryRow, HistoryRowsOut, HistoryUpload
+from api.schemas.history import Gap, HistoryOut, HistoryRowOut, HistoryRowsOut, HistoryUpload
+from planner.errors import InputError
 from planner.io import HistoryLoad, load_history, validate_history
 from planner.schema import HISTORY_OPTIONAL_COLUMNS
 from planner.storage import Storage
@@ -103,7 +104,14 @@ def upload_history_file(
             while chunk := file.file.read(1 << 20):
                 out.write(chunk)
         with planner_errors_at("body", "file", replace={str(path): filename}):
-            load = load_history(path, tz=timezone)
+            try:
+                load = load_history(path, tz=timezone)
+            except (pd.errors.OutOfBoundsDatetime, OverflowError) as error:
+                # the loader lets pandas' timestamp range errors through; still the file's fault
+                raise InputError(
+                    f"{filename}: interval_start has a date-time out of range ({error}); "
+                    "expected dates between 1677 and 2262"
+                ) from error
     check_rows(len(load.frame), "file", settings)
     return _store(
         storage, load, name=name or filename, params={"timezone": timezone, "format": "file", "filename": filename}
@@ -157,5 +165,5 @@ def get_history_rows(
         history_id=history_id,
         total=len(frame),
         offset=offset,
-        rows=[HistoryRow(**r) for r in frame_records(page, columns)],
+        rows=[HistoryRowOut(**r) for r in frame_records(page, columns)],
     )

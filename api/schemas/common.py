@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 __all__ = [
+    "IntervalStart",
     "ErrorMessage",
     "FieldError",
     "FrameInfo",
@@ -32,6 +33,30 @@ QueueName = Field(
     description="Queue the row belongs to; 'default' when the data has a single queue.",
     examples=["billing"],
 )
+
+
+MIN_YEAR, MAX_YEAR = 1900, 2199
+
+
+def _plausible_year(value: datetime) -> datetime:
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise ValueError(
+            f"interval_start must be in the years {MIN_YEAR} to {MAX_YEAR}, got {value.isoformat()}"
+        )
+    return value
+
+
+IntervalStart = Annotated[
+    datetime,
+    AfterValidator(_plausible_year),
+    Field(
+        description=(
+            "Start of the interval, ISO 8601 (with a UTC offset unless a timezone is given), "
+            f"in the years {MIN_YEAR} to {MAX_YEAR}."
+        ),
+        examples=["2026-03-02T09:00:00+01:00"],
+    ),
+]
 
 
 class ErrorMessage(StrictModel):

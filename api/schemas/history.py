@@ -6,9 +6,9 @@ from datetime import datetime
 
 from pydantic import ConfigDict, Field
 
-from api.schemas.common import FrameInfo, QueueName, StrictModel
+from api.schemas.common import FrameInfo, IntervalStart, QueueName, StrictModel
 
-__all__ = ["Gap", "HistoryOut", "HistoryRow", "HistoryRowsOut", "HistoryUpload"]
+__all__ = ["Gap", "HistoryOut", "HistoryRow", "HistoryRowOut", "HistoryRowsOut", "HistoryUpload"]
 
 MAX_COUNT = 10_000_000.0
 """Largest call count accepted in one interval (a bound for validation, far above any centre)."""
@@ -26,9 +26,7 @@ class HistoryRow(StrictModel):
     """One interval of history. ``interval_start`` may be naive when ``timezone`` is given."""
 
     queue: str = QueueName
-    interval_start: datetime = Field(
-        description="Start of the interval (ISO 8601, with UTC offset unless a timezone is given)."
-    )
+    interval_start: IntervalStart
     calls_offered: float = Field(ge=0, le=MAX_COUNT, description="Arrivals in the interval.")
     aht_seconds: float | None = Field(default=None, ge=0, le=MAX_SECONDS)
     calls_answered: float | None = Field(default=None, ge=0, le=MAX_COUNT)
@@ -37,6 +35,19 @@ class HistoryRow(StrictModel):
     agents_staffed: float | None = Field(default=None, ge=0, le=1_000_000)
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_ROW_EXAMPLE]})
+
+
+class HistoryRowOut(StrictModel):
+    """One stored interval of history."""
+
+    queue: str
+    interval_start: datetime
+    calls_offered: float
+    aht_seconds: float | None = None
+    calls_answered: float | None = None
+    calls_abandoned: float | None = None
+    answered_within_target: float | None = None
+    agents_staffed: float | None = None
 
 
 class HistoryUpload(StrictModel):
@@ -96,4 +107,4 @@ class HistoryRowsOut(StrictModel):
     history_id: str
     total: int = Field(ge=0, description="Rows matching the filter.")
     offset: int = Field(ge=0)
-    rows: list[HistoryRow]
+    rows: list[HistoryRowOut]
