@@ -121,8 +121,8 @@ class PerQueueRun:
         Parallel task slots used: local processes, or the Dask cluster's worker threads at the
         start.
     worker_peak_memory_bytes : dict of str to int
-        Peak resident memory per worker process (``host:pid``) as reported by
-        ``resource.getrusage`` after its last chunk; empty where the platform has no ``resource``.
+        Peak resident memory per worker process (``host:pid``) after its last chunk (Linux
+        ``VmHWM``, else ``ru_maxrss``); in-process runs report this process.
     """
 
     frames: tuple[pd.DataFrame, ...]
@@ -310,8 +310,8 @@ def _check_positive_int(name: str, value: int | None) -> None:
         )
 
 
-def _split_queues(frame: pd.DataFrame) -> tuple[list[str], list[np.ndarray]]:
-    """Queue names in order of first appearance and each queue's row positions (int arrays)."""
+def _split_queues(frame: pd.DataFrame) -> tuple[list[str], list[slice | np.ndarray]]:
+    """Queue names in order of first appearance and each queue's rows (a slice or positions)."""
     if not isinstance(frame, pd.DataFrame):
         raise InputError(
             "The 'frame' parameter of run_per_queue must be a pandas DataFrame, "
@@ -332,10 +332,18 @@ def _split_queues(frame: pd.DataFrame) -> tuple[list[str], list[np.ndarray]]:
             f"(first at row {first}); expected a queue name in every row"
         )
     codes, names = pd.factorize(frame["queue"], sort=False)
-    order = np.argsort(codes, kind="stable")
-    bounds = np.searchsorted(codes[order], np.arange(len(names) + 1))
-    positions = [order[bounds[i] : bounds[i + 1]] for i in range(len(names))]
-    return [str(name) for name in names], positions
+    run_starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else codes
+    if len(run_starts) == len(names):
+        # Each queue's rows are contiguous (the usual sorted long frame): slices, no gather.
+        bounds = np.r_[run_starts, len(codes)]
+        rows: list[slice | np.ndarray] = [
+            slice(int(bounds[i]), int(bounds[i + 1])) for i in range(len(names))
+        ]
+    else:
+        order = np.argsort(codes, kind="stable")
+        bounds = np.searchsorted(codes[order], np.arange(len(names) + 1))
+        rows = [order[bounds[i] : bounds[i + 1]] for i in range(len(names))]
+    return [str(name) for name in names], rows
 
 
 def _chunk_size(chunk_queues: int | None, n_queues: int, n_workers: int) -> int:
@@ -345,7 +353,7 @@ def _chunk_size(chunk_queues: int | None, n_queues: int, n_workers: int) -> int:
 
 
 def _chunks(
-    frame: pd.DataFrame, names: Sequence[str], positions: Sequence[np.ndarray], size: int
+    frame: pd.DataFrame, names: Sequence[str], positions: Sequence[slice | np.ndarray], size: int
 ) -> Iterator[list[tuple[str, pd.DataFrame]]]:
     """Lazily cut the frame into chunks of ``size`` queues (only submitted ones materialise)."""
     for start in range(0, len(names), size):
@@ -387,6 +395,18 @@ def _as_frames(result: Any, queue: str) -> tuple[pd.DataFrame, ...]:
 
 
 def _peak_memory_bytes() -> int | None:
+    """Peak resident memory of this process, bytes; None where the platform does not say.
+
+    Linux: ``VmHWM`` of ``/proc/self/status`` (``ru_maxrss`` would carry over the parent's peak
+    into a spawned child, since Linux keeps it across ``exec``). Elsewhere ``ru_maxrss``.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024  # kB
+    except OSError:
+        pass
     try:
         import resource
     except ImportError:  # Windows

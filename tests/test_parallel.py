@@ -146,6 +146,14 @@ def test_chunk_size_does_not_change_result(history, in_process_run, chunk_queues
     pd.testing.assert_frame_equal(run.frame, in_process_run.frame)
 
 
+def test_interleaved_queue_rows_give_the_same_result(history, in_process_run) -> None:
+    # Rows of the queues interleaved (not contiguous): each queue still gets its rows in order.
+    interleaved = history.sort_values("interval_start", kind="stable").reset_index(drop=True)
+    run = run_per_queue(parallel_funcs.running_load, interleaved, workers=1, chunk_queues=2)
+    assert run.queues == QUEUES
+    pd.testing.assert_frame_equal(run.frame, in_process_run.frame)
+
+
 def test_kwargs_and_partial_reach_the_function(history) -> None:
     by_kwargs = run_per_queue(
         parallel_funcs.running_load, history, workers=1, kwargs={"aht_seconds": 600.0}
