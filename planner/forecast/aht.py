@@ -2,9 +2,9 @@
 
 The profile is the calls-weighted mean AHT of each (day type, slot) over the last ``weeks`` weeks,
 smoothed over neighbouring slots (weights 1-2-1, weighted by calls), falling back to the slot's
-mean over all day types, then to the overall mean, where a cell has too few calls. The level
-follows the weekly calls-weighted mean AHT: a linear trend over the last ``trend_weeks`` weeks,
-anchored at the recent level and damped (factor ``damping`` per week ahead) so it flattens out.
+mean over all day types, then to the overall mean, where a cell has too few calls. The level is
+mix-adjusted: the weekly calls-weighted mean of AHT / profile, anchored at its last two weeks, with
+a linear trend over the last ``trend_weeks`` weeks damped by ``damping`` per week ahead.
 
 Without AHT data in the history, the forecast is NaN: the staffing step must then be given an AHT.
 """
@@ -30,13 +30,13 @@ class AhtProfile:
     Attributes
     ----------
     profile_seconds
-        AHT per (day type, slot), shape (N_DAY_TYPES, n_slots), seconds, relative to the level.
+        AHT per (day type, slot) over the profile window, shape (N_DAY_TYPES, n_slots), seconds.
     level_seconds
         Calls-weighted mean AHT of the profile window, seconds.
-    anchor_seconds
-        Weighted mean AHT of the last two weeks, seconds.
-    slope_seconds_per_week
-        Trend of the weekly mean AHT, seconds per week.
+    anchor_ratio
+        Weighted mean of AHT / profile over the last two weeks (1.0 = on profile).
+    slope_ratio_per_week
+        Trend of the weekly mean of AHT / profile, per week.
     damping
         Damping factor of the trend per week ahead, in [0, 1].
     last_date
@@ -45,8 +45,8 @@ class AhtProfile:
 
     profile_seconds: np.ndarray
     level_seconds: float
-    anchor_seconds: float
-    slope_seconds_per_week: float
+    anchor_ratio: float
+    slope_ratio_per_week: float
     damping: float
     last_date: np.datetime64
 
@@ -96,6 +96,7 @@ def fit_aht(
             use = w_t >= _MIN_CALLS
             profile[t, use] = mean_t[use]
             weights[t] = w_t
+    raw_profile = profile.copy()
     # 1-2-1 smoothing over neighbouring slots, weighted by calls behind each cell.
     kernel_w = np.maximum(weights, _MIN_CALLS)
     padded_p = np.pad(profile, ((0, 0), (1, 1)), mode="edge")
@@ -105,12 +106,14 @@ def fit_aht(
     den = sum(coef[k] * padded_w[:, k : k + n_slots] for k in range(3))
     profile = num / den
 
-    # Weekly weighted means for the trend, counted back from the last day.
+    # Trend on the mix-adjusted level: AHT relative to its (day type, slot) profile, so a week with
+    # more evening calls does not look like a rise in handle time.
+    relative = aht / raw_profile[grid.day_type]
     week_of_day = (n_days - 1 - np.arange(n_days)) // 7
     weekly, weekly_w = [], []
     for k in range(trend_weeks):
         rows = week_of_day == k
-        m, w = _weighted_mean(aht[rows].ravel(), weight[rows].ravel(), axis=0)
+        m, w = _weighted_mean(relative[rows].ravel(), weight[rows].ravel(), axis=0)
         weekly.append(m)
         weekly_w.append(w)
     weekly_arr, weekly_warr = np.array(weekly), np.array(weekly_w)
@@ -120,14 +123,16 @@ def fit_aht(
         x = -np.arange(trend_weeks, dtype=float)[ok]
         slope = float(np.polyfit(x, weekly_arr[ok], 1)[0])
     anchor_rows = week_of_day < 2
-    anchor, anchor_w = _weighted_mean(aht[anchor_rows].ravel(), weight[anchor_rows].ravel(), axis=0)
+    anchor, anchor_w = _weighted_mean(
+        relative[anchor_rows].ravel(), weight[anchor_rows].ravel(), axis=0
+    )
     if not anchor_w > 0:
-        anchor = level
+        anchor = 1.0
     return AhtProfile(
         profile_seconds=profile,
         level_seconds=float(level),
-        anchor_seconds=float(anchor),
-        slope_seconds_per_week=slope,
+        anchor_ratio=float(anchor),
+        slope_ratio_per_week=slope,
         damping=float(damping),
         last_date=grid.dates[-1],
     )
@@ -142,6 +147,5 @@ def predict_aht(state: AhtProfile | None, grid: QueueGrid, fut: FutureDays) -> n
     phi = state.damping
     # Damped trend: slope * (phi + phi^2 + ... + phi^h) for h weeks ahead (continuous h).
     damped = phi * (1 - phi**weeks_ahead) / (1 - phi) if phi < 1 else weeks_ahead
-    level = state.anchor_seconds + state.slope_seconds_per_week * damped
-    scale = np.maximum(level, 0.25 * state.level_seconds) / state.level_seconds
+    scale = np.maximum(state.anchor_ratio + state.slope_ratio_per_week * damped, 0.25)
     return state.profile_seconds[fut.day_type] * scale[:, None]

@@ -115,7 +115,7 @@ def default_origins(history: pd.DataFrame, n_origins: int, span_days: int = 14) 
     local_first = starts.min().tz_convert(tz).tz_localize(None).normalize()
     local_last = starts.max().tz_convert(tz).tz_localize(None).normalize()
     latest = local_last + pd.Timedelta(days=1) - pd.Timedelta(days=span_days)
-    latest = latest - pd.Timedelta(days=latest.dayofweek)
+    latest = latest - pd.Timedelta(days=latest.day_of_week)
     earliest = local_first + pd.Timedelta(weeks=_MIN_WEEKS_BEFORE_ORIGIN)
     out = []
     day = latest
