@@ -603,7 +603,7 @@ def _read_csv_arrow(path: Path, delimiter: str, encoding: str, as_text: list[str
     if names and names[0].startswith("\ufeff"):
         names[0] = names[0].removeprefix("\ufeff")
         table = table.rename_columns(names)
-    return table.to_pandas()
+    return table.to_pandas(split_blocks=True, self_destruct=True)
 
 
 def _read_parquet(path: Path, name: str) -> pd.DataFrame:
@@ -936,11 +936,17 @@ def _parse_timestamps(
 def _parse_text_timestamps(
     values: pd.Series, rows: _Rows, label: str, notes: list[str]
 ) -> pd.Series:
-    text = values.astype("str").str.strip()
-    text = text.where(values.notna(), None)
+    if isinstance(values.dtype, pd.StringDtype):
+        text = values
+    else:
+        text = values.astype("str").where(values.notna(), None)
     try:
         parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
+        if (parsed.isna() & text.notna()).any():  # surrounding spaces: strip only when needed
+            text = text.str.strip()
+            parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
     except ValueError:
+        text = text.str.strip()
         # Several UTC offsets (a local export across a DST change): read as instants in UTC, but
         # never mix in values without an offset, which would silently be taken as UTC.
         has_offset = text.str.contains(_OFFSET_RE, regex=True).fillna(True).to_numpy(dtype=bool)

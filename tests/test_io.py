@@ -945,3 +945,10 @@ def test_first_and_last_day_cut_short_are_not_gaps(tmp_path):
     cut = (starts < pd.Timestamp("2024-01-01 11:00")) | (starts >= pd.Timestamp("2024-01-05 12:00"))
     load = load_history(to_csv(frame[~cut], tmp_path), tz="Europe/London")
     assert len(load.gaps) == 0
+
+
+def test_spaces_around_values_are_tolerated(tmp_path):
+    path = write_text(tmp_path, "queue , timestamp ,calls\n a , 2024-01-01 08:00 , 3 \na,2024-01-01 08:15,4\n")
+    frame = read_history(path, tz="UTC")
+    assert frame["queue"].tolist() == ["a", "a"]
+    assert frame["calls_offered"].tolist() == [3.0, 4.0]
