@@ -51,7 +51,11 @@ def job_out(job: JobRecord) -> JobOut:
 
 
 def frame_records(frame: pd.DataFrame, columns: tuple[str, ...]) -> list[dict[str, Any]]:
-    """Rows of ``frame[columns]`` as dicts; NaN becomes None, numpy scalars become Python ones."""
+    """Rows of ``frame[columns]`` as dicts for JSON answers.
+
+    NaN and infinities become None (JSON has neither; an infinite ASA means unbounded), numpy
+    scalars become Python ones, naive date-times (local calendar days) become ISO dates.
+    """
     out: dict[str, list[Any]] = {}
     for column in columns:
         series = frame[column]
@@ -59,7 +63,13 @@ def frame_records(frame: pd.DataFrame, columns: tuple[str, ...]) -> list[dict[st
             out[column] = list(series.dt.to_pydatetime())
         elif pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series):
             values = series.to_numpy(dtype=np.float64, na_value=np.nan)
-            out[column] = [None if np.isnan(v) else v for v in values.tolist()]
+            finite = np.isfinite(values)
+            if np.issubdtype(series.dtype, np.integer):
+                out[column] = series.tolist()
+            else:
+                out[column] = [v if ok else None for v, ok in zip(values.tolist(), finite.tolist(), strict=True)]
+        elif pd.api.types.is_datetime64_dtype(series.dtype):
+            out[column] = [None if pd.isna(v) else v.date().isoformat() for v in series.tolist()]
         else:
             out[column] = [None if pd.isna(v) else v for v in series.tolist()]
     return [dict(zip(columns, row, strict=True)) for row in zip(*out.values(), strict=True)]

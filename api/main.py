@@ -53,6 +53,8 @@ def available_stages() -> list[str]:
         stages.append("staffing")
     if "history" in stages and _has("planner.forecast", "forecast_history"):
         stages.append("forecasts")
+    if _has("planner.evaluate", "evaluate_plan", "EVALUATION_COLUMNS", "PERIOD_COLUMNS"):
+        stages.append("evaluations")
     return stages
 
 
@@ -117,4 +119,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         from api.routes import forecasts
 
         app.include_router(forecasts.router, **protected)  # type: ignore[arg-type]
+    if "evaluations" in stages:
+        from api.routes import evaluations
+
+        app.include_router(evaluations.router, **protected)  # type: ignore[arg-type]
     return app

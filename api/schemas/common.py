@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 __all__ = [
+    "AwareIntervalStart",
     "IntervalStart",
+    "known_timezone",
     "ErrorMessage",
     "FieldError",
     "FrameInfo",
@@ -57,6 +59,31 @@ IntervalStart = Annotated[
         examples=["2026-03-02T09:00:00+01:00"],
     ),
 ]
+
+
+AwareIntervalStart = Annotated[
+    AwareDatetime,
+    AfterValidator(_plausible_year),
+    Field(
+        description=f"Start of the interval, ISO 8601 with a UTC offset, in the years {MIN_YEAR} to {MAX_YEAR}.",
+        examples=["2026-03-02T09:00:00+01:00"],
+    ),
+]
+
+
+def known_timezone(value: str | None) -> str | None:
+    """``value`` when it names an IANA time zone (or is None); a ValueError naming it otherwise."""
+    if value is None:
+        return None
+    import zoneinfo
+
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"timezone must be an IANA time zone such as 'Europe/London', got {value!r}"
+        ) from None
+    return value
 
 
 class ErrorMessage(StrictModel):
