@@ -571,8 +571,11 @@ def _read_table(
             )
         seen.add(column)
     as_text = text_columns(header) if text_columns is not None else []
+    decimal = "," if delimiter != "," and _decimal_commas(lines[1:], delimiter) else "."
+    if decimal == ",":
+        notes.append(f"{name}: numbers written with a decimal comma (e.g. 3,5)")
     try:
-        raw = _read_csv_arrow(path, delimiter, encoding, as_text)
+        raw = _read_csv_arrow(path, delimiter, encoding, as_text, decimal)
     except Exception as error:  # pyarrow raises several types for malformed text
         message = " ".join(str(error).split())
         raise InputError(
@@ -585,7 +588,18 @@ def _read_table(
     return raw, _Rows(name, "csv"), notes
 
 
-def _read_csv_arrow(path: Path, delimiter: str, encoding: str, as_text: list[str]) -> pd.DataFrame:
+def _decimal_commas(lines: list[str], delimiter: str) -> bool:
+    """Whether data lines hold numbers like ``3,5`` (and none like ``3.5``) between delimiters."""
+    comma = re.compile(rf"(?:^|{re.escape(delimiter)})\s*-?\d+,\d+\s*(?={re.escape(delimiter)}|$)")
+    point = re.compile(rf"(?:^|{re.escape(delimiter)})\s*-?\d+\.\d+\s*(?={re.escape(delimiter)}|$)")
+    return any(comma.search(line) for line in lines) and not any(
+        point.search(line) for line in lines
+    )
+
+
+def _read_csv_arrow(
+    path: Path, delimiter: str, encoding: str, as_text: list[str], decimal: str = "."
+) -> pd.DataFrame:
     """Multi-threaded pyarrow CSV reader; ``as_text`` columns stay strings (we parse them)."""
     import pyarrow as pa
     from pyarrow import csv as pa_csv
@@ -597,6 +611,7 @@ def _read_csv_arrow(path: Path, delimiter: str, encoding: str, as_text: list[str
         convert_options=pa_csv.ConvertOptions(
             column_types={column: pa.string() for column in as_text},
             strings_can_be_null=True,
+            decimal_point=decimal,
         ),
     )
     names = list(table.column_names)
@@ -999,8 +1014,13 @@ def _localise(
     """Naive clock times -> tz-aware; the repeated autumn hour is resolved by order per queue."""
     naive_ns = parsed.dt.as_unit("ns").to_numpy().view(np.int64)
     repeat = pd.DataFrame({"q": queue_codes, "t": naive_ns}).duplicated(keep="first").to_numpy()
-    # First occurrence of a clock time in its queue is summer time (DST), a repeat is standard.
-    localised = parsed.dt.tz_localize(tz, ambiguous=~repeat, nonexistent="NaT")
+    # In a file in time order the first occurrence of a clock time in its queue is summer time
+    # (DST) and the repeat is standard time; in a file in reverse time order it is the other way.
+    descending = _descending_queues(naive_ns, queue_codes)
+    first_is_dst = ~descending[queue_codes]
+    localised = parsed.dt.tz_localize(
+        tz, ambiguous=np.where(repeat, ~first_is_dst, first_is_dst), nonexistent="NaT"
+    )
     nonexistent = localised.isna().to_numpy()
     if nonexistent.any():
         pos = int(np.flatnonzero(nonexistent)[0])
@@ -1013,9 +1033,20 @@ def _localise(
     if repeats:
         notes.append(
             f"{repeats} rows repeat a local clock time of their queue (the autumn DST hour): "
-            "the first occurrence read as summer time, the repeat as standard time"
+            "read in file order (in time order: summer time first, then standard time)"
         )
     return localised
+
+
+def _descending_queues(naive_ns: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Per queue code: whether its rows are mostly in reverse time order in the file."""
+    n_queues = int(codes.max()) + 1 if len(codes) else 0
+    same = codes[1:] == codes[:-1]
+    step = np.diff(naive_ns)[same]
+    owner = codes[1:][same]
+    down = np.bincount(owner, weights=(step < 0).astype(np.float64), minlength=n_queues)
+    up = np.bincount(owner, weights=(step > 0).astype(np.float64), minlength=n_queues)
+    return down > up
 
 
 def _check_duplicates(

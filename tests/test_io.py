@@ -948,7 +948,30 @@ def test_first_and_last_day_cut_short_are_not_gaps(tmp_path):
 
 
 def test_spaces_around_values_are_tolerated(tmp_path):
-    path = write_text(tmp_path, "queue , timestamp ,calls\n a , 2024-01-01 08:00 , 3 \na,2024-01-01 08:15,4\n")
+    path = write_text(
+        tmp_path, "queue , timestamp ,calls\n a , 2024-01-01 08:00 , 3 \na,2024-01-01 08:15,4\n"
+    )
     frame = read_history(path, tz="UTC")
     assert frame["queue"].tolist() == ["a", "a"]
     assert frame["calls_offered"].tolist() == [3.0, 4.0]
+
+
+def test_autumn_hour_in_reverse_time_order(tmp_path):
+    # newest first: the first 01:15 met in the file is the later one (GMT)
+    stamps = london_24h("2024-10-27 00:00", "2024-10-27 03:00")[::-1]
+    body = "".join(f"{s},{i}\n" for i, s in enumerate(stamps))
+    frame = read_history(
+        write_text(tmp_path, "interval_start,calls_offered\n" + body), tz="Europe/London"
+    )
+    # sorted ascending, calls were numbered newest first: strictly decreasing without a swap
+    assert frame["calls_offered"].tolist() == [float(i) for i in range(len(stamps))][::-1]
+    assert frame["interval_start"].is_monotonic_increasing
+
+
+def test_semicolon_file_with_decimal_commas(tmp_path):
+    path = write_text(
+        tmp_path, "timestamp;calls;aht\n2024-01-01 08:00;3;301,5\n2024-01-01 08:15;4;299,25\n"
+    )
+    load = load_history(path, tz="Europe/Paris")
+    assert load.frame["aht_seconds"].tolist() == pytest.approx([301.5, 299.25], abs=1e-12)
+    assert any("decimal comma" in note for note in load.notes)
