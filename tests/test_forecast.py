@@ -421,3 +421,16 @@ def test_cli_bad_method_exits_2(tmp_path, capsys):
         main(["forecast", str(history_path), "--horizon-days", "3", "--method", "arima", "--no-save"])
     assert exit_info.value.code == 2
     assert "method must be" in capsys.readouterr().err
+
+
+def test_auto_forecaster_backtests_like_any_method(tmp_path):
+    from planner.forecast import AutoForecaster
+
+    history = centre(weeks=12, noise_seed=25)
+    result = backtest(history, {"auto": AutoForecaster(auto_origins=2)}, n_origins=1, horizons=("week1",))
+    assert result.scores["method"].eq("auto").all()
+    auto = AutoForecaster(auto_origins=2).fit(history)
+    out = auto.predict(7)
+    assert set(out["method"]) == {auto.choices_[0].method}
+    loaded = load_model(save_model(auto, "sales", tmp_path))
+    pd.testing.assert_frame_equal(loaded.predict(7), out)

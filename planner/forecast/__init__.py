@@ -16,7 +16,13 @@ from planner.forecast.backtest import METHODS, BacktestResult, backtest, make_me
 from planner.forecast.base import ForecastMethod, count_interval
 from planner.forecast.baselines import MeanLastWeeks, SameSlotLastWeek
 from planner.forecast.prophet_model import ProphetForecaster
-from planner.forecast.select import AUTO_CANDIDATES, ForecastRun, MethodChoice, forecast_history
+from planner.forecast.select import (
+    AUTO_CANDIDATES,
+    AutoForecaster,
+    ForecastRun,
+    MethodChoice,
+    forecast_history,
+)
 from planner.forecast.topdown import TopDown
 from planner.forecast.versions import (
     ForecastVersion,
@@ -29,6 +35,7 @@ from planner.forecast.versions import (
 
 __all__ = [
     "AUTO_CANDIDATES",
+    "AutoForecaster",
     "METHODS",
     "BacktestResult",
     "ForecastMethod",

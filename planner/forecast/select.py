@@ -15,12 +15,12 @@ import pandas as pd
 
 from planner.errors import InputError
 from planner.forecast.backtest import METHODS, backtest, make_method
-from planner.forecast.base import ForecastMethod, validate_history
-from planner.forecast.calendar import SpecialDays
+from planner.forecast.base import ForecastMethod, QueuePrediction, validate_history
+from planner.forecast.calendar import FutureDays, QueueGrid, SpecialDays
 from planner.progress import ProgressCallback, report
 from planner.schema import FORECAST_COLUMNS
 
-__all__ = ["AUTO_CANDIDATES", "ForecastRun", "MethodChoice", "forecast_history"]
+__all__ = ["AUTO_CANDIDATES", "AutoForecaster", "ForecastRun", "MethodChoice", "forecast_history"]
 
 AUTO_CANDIDATES = ("topdown", "mean-last-weeks", "same-slot-last-week")
 """Methods ``auto`` compares by default."""
@@ -83,6 +83,102 @@ class ForecastRun:
         return pd.DataFrame(rows)
 
 
+class AutoForecaster(ForecastMethod):
+    """Per queue, the candidate method with the lowest backtest WAPE (see the module docstring).
+
+    ``fit`` backtests ``candidates`` on the last ``auto_origins`` week starts of the history (days
+    1-14 ahead), records a :class:`MethodChoice` per queue in ``choices_``, and fits each chosen
+    method on its queues (``models_``); ``predict`` returns their forecasts, each row labelled
+    with the method that made it. With too little history to backtest, it uses "mean-last-weeks".
+
+    Parameters
+    ----------
+    candidates
+        Method names to compare.
+    auto_origins
+        Number of weekly backtest origins.
+    seed
+        Seed of Prophet's uncertainty draws (when Prophet is a candidate).
+    interval_level, country_holidays, special_days
+        See :class:`planner.forecast.base.ForecastMethod`.
+    """
+
+    name = "auto"
+
+    def __init__(
+        self,
+        *,
+        candidates: tuple[str, ...] = AUTO_CANDIDATES,
+        auto_origins: int = 3,
+        seed: int = 0,
+        interval_level: float = 0.8,
+        country_holidays: str | None = None,
+        special_days: SpecialDays = None,
+    ) -> None:
+        super().__init__(
+            interval_level=interval_level,
+            country_holidays=country_holidays,
+            special_days=special_days,
+        )
+        self.candidates = candidates
+        self.auto_origins = auto_origins
+        self.seed = seed
+
+    def fit(self, history: pd.DataFrame, progress: ProgressCallback | None = None) -> AutoForecaster:
+        """Choose and fit a method per queue; returns ``self``."""
+        frame = validate_history(history)
+        for name in self.candidates:
+            if name not in METHODS:
+                raise InputError(f"candidates must name methods in {sorted(METHODS)}, got {name!r}")
+        queues = [str(q) for q in pd.unique(frame["queue"])]
+        choices = _auto_choices(
+            frame,
+            queues,
+            tuple(self.candidates),
+            int(self.auto_origins),
+            self.country_holidays,
+            self.special_days,
+            int(self.seed),
+            progress,
+        )
+        by_method: dict[str, list[str]] = {}
+        for queue in queues:
+            by_method.setdefault(choices[queue].method, []).append(queue)
+        self.models_: dict[str, ForecastMethod] = {}
+        self.grids_ = {}
+        self.states_ = {}
+        self.aht_ = {}
+        for name, qs in by_method.items():
+            model = make_method(
+                name,
+                country_holidays=self.country_holidays,
+                special_days=self.special_days,
+                seed=int(self.seed),
+                interval_level=self.interval_level,
+            )
+            model.fit(frame.loc[frame["queue"].isin(qs)])
+            self.models_[name] = model
+            for queue in qs:
+                self.grids_[queue] = model.grids_[queue]
+                self.states_[queue] = name
+                self.aht_[queue] = model.aht_[queue]
+        self.choices_ = [choices[q] for q in queues]
+        self.interval_minutes_ = next(iter(self.models_.values())).interval_minutes_
+        self.last_start_ = max(g.last_start for g in self.grids_.values())
+        return self
+
+    def _fit_queue(self, grid: QueueGrid) -> str:
+        return self.states_[grid.queue]
+
+    def _predict_queue(self, state: str, grid: QueueGrid, fut: FutureDays) -> QueuePrediction:
+        model = self.models_[state]
+        return model._predict_queue(model.states_[grid.queue], grid, fut)
+
+    def _queue_frame(self, queue: str, grid: QueueGrid, fut: FutureDays) -> pd.DataFrame:
+        model = self.models_[self.states_[queue]]
+        return model._queue_frame(queue, grid, fut)
+
+
 def forecast_history(
     history: pd.DataFrame,
     horizon_days: int,
@@ -134,30 +230,30 @@ def forecast_history(
         if name not in METHODS:
             raise InputError(f"candidates must name methods in {sorted(METHODS)}, got {name!r}")
 
-    choices: dict[str, MethodChoice] = {}
-    if method != "auto":
-        for queue in queues:
-            choices[queue] = MethodChoice(queue=queue, method=method, reason="method given")
+    origin = frame["interval_start"].max()
+    if method == "auto":
+        auto = AutoForecaster(
+            candidates=tuple(candidates),
+            auto_origins=auto_origins,
+            seed=seed,
+            country_holidays=country_holidays,
+            special_days=special_days,
+        )
+        auto.fit(frame, progress=progress)
+        choices = {c.queue: c for c in auto.choices_}
+        models = dict(auto.models_)
+        model: ForecastMethod = auto
     else:
-        choices = _auto_choices(
-            frame, queues, candidates, auto_origins, country_holidays, special_days, seed, progress
-        )
-
-    by_method: dict[str, list[str]] = {}
-    for queue in queues:
-        by_method.setdefault(choices[queue].method, []).append(queue)
-    frames = []
-    models: dict[str, ForecastMethod] = {}
-    for i, (name, qs) in enumerate(by_method.items()):
-        report(progress, "forecast", i, len(by_method))
         model = make_method(
-            name, country_holidays=country_holidays, special_days=special_days, seed=seed
+            method, country_holidays=country_holidays, special_days=special_days, seed=seed
         )
-        model.fit(frame.loc[frame["queue"].isin(qs)])
-        origin = frame["interval_start"].max() + pd.Timedelta(minutes=model.interval_minutes_)
-        frames.append(model.predict(horizon_days, origin=origin))
-        models[name] = model
-    report(progress, "forecast", len(by_method), len(by_method))
+        model.fit(frame)
+        choices = {q: MethodChoice(queue=q, method=method, reason="method given") for q in queues}
+        models = {method: model}
+    report(progress, "forecast", 0, 1)
+    origin = origin + pd.Timedelta(minutes=model.interval_minutes_)
+    frames = [model.predict(horizon_days, origin=origin)]
+    report(progress, "forecast", 1, 1)
     out = (
         pd.concat(frames, ignore_index=True)
         .sort_values(["queue", "interval_start"], kind="stable")

@@ -171,6 +171,10 @@ def save_model(
     """
     if not hasattr(model, "states_"):
         raise InputError(f"save_model: {type(model).__name__} is not fitted")
+    chosen = getattr(model, "models_", None)
+    if chosen is not None and queue in model.states_:
+        # An automatic choice: save the method that was chosen for this queue.
+        model = chosen[model.states_[queue]]
     if queue not in model.states_:
         raise InputError(f"save_model: queue {queue!r} not in the fitted model, got {sorted(model.states_)}")
     grid = model.grids_[queue]
