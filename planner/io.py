@@ -929,6 +929,7 @@ def _parse_timestamps(
     if missing.any():
         pos = int(np.flatnonzero(missing)[0])
         raise InputError(f"{rows.at(pos)}: {label} is missing; expected a date-time")
+    _check_range(parsed, rows, label)
     if parsed.dt.tz is None:
         if tz is None:
             raise InputError(
@@ -946,6 +947,22 @@ def _parse_timestamps(
                 f"timestamps carry UTC offsets; kept in {parsed.dt.tz} (pass --tz to convert)"
             )
     return parsed.dt.as_unit("ns")
+
+
+_EARLIEST = pd.Timestamp("1900-01-01")
+_LATEST = pd.Timestamp("2200-01-01")
+
+
+def _check_range(parsed: pd.Series, rows: _Rows, label: str) -> None:
+    """Interval starts must lie in 1900-2199 (and so fit nanosecond date-times)."""
+    wall = parsed.dt.tz_localize(None) if parsed.dt.tz is not None else parsed
+    outside = ((wall < _EARLIEST) | (wall >= _LATEST)).to_numpy()
+    if outside.any():
+        pos = int(np.flatnonzero(outside)[0])
+        raise InputError(
+            f"{rows.at(pos)}: {label} {parsed.iloc[pos]} is out of range; expected a date "
+            "between 1900 and 2199"
+        )
 
 
 def _parse_text_timestamps(

@@ -975,3 +975,14 @@ def test_semicolon_file_with_decimal_commas(tmp_path):
     load = load_history(path, tz="Europe/Paris")
     assert load.frame["aht_seconds"].tolist() == pytest.approx([301.5, 299.25], abs=1e-12)
     assert any("decimal comma" in note for note in load.notes)
+
+
+@pytest.mark.parametrize(
+    "stamp", ["9999-01-01 08:15", "1500-01-01T08:15:00+00:00"], ids=["far-future", "far-past"]
+)
+def test_timestamp_out_of_range(tmp_path, stamp):
+    path = write_text(tmp_path, f"timestamp,calls\n2024-01-01 08:00,1\n{stamp},2\n")
+    with pytest.raises(
+        InputError, match=r"line 3 \(data row 2\): interval_start .* is out of range"
+    ):
+        read_history(path, tz="UTC")
