@@ -19,7 +19,9 @@ Aggregation rules (PRODUCT.md: never a plain mean of interval percentages):
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from fractions import Fraction
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -28,8 +30,13 @@ from planner.errors import InputError
 from planner.schema import DEFAULT_QUEUE, SUPPORTED_INTERVAL_MINUTES
 
 __all__ = [
+    "EVALUATION_COLUMNS",
+    "PERIOD_COLUMNS",
     "PLAN_COLUMNS",
+    "Evaluation",
     "calendar_keys",
+    "evaluate_plan",
+    "group_codes",
     "join_plan",
     "productive_agents",
     "resolve_interval_minutes",
@@ -318,3 +325,335 @@ def join_plan(
         plan["aht_seconds_forecast"] = valid.fillna(fill)
     plan = plan.sort_values(["queue", "interval_start"], kind="stable").reset_index(drop=True)
     return plan.loc[:, list(PLAN_COLUMNS)]
+
+
+# --------------------------------------------------------------------------------------------
+# Evaluation
+# --------------------------------------------------------------------------------------------
+
+EVALUATION_COLUMNS = (
+    "queue",
+    "interval_start",
+    "calls_forecast",
+    "aht_seconds_forecast",
+    "agents_scheduled",
+    "agents_productive",
+    "traffic_erlangs",
+    "service_level",
+    "asa_seconds",
+    "abandon_rate",
+    "occupancy",
+    "wait_probability",
+    "meets_target",
+)
+"""Columns of :attr:`Evaluation.intervals`."""
+
+PERIOD_COLUMNS = (
+    "calls_forecast",
+    "calls_answered",
+    "scheduled_hours",
+    "productive_hours",
+    "service_level",
+    "asa_seconds",
+    "abandon_rate",
+    "occupancy",
+    "wait_probability",
+    "intervals",
+    "intervals_missing_target",
+    "calls_in_intervals_missing_target",
+)
+"""Columns of the period frames after their keys (``queue`` and ``day`` / ``week_start``)."""
+
+Model = Literal["erlang_a", "erlang_c"]
+
+ALL_QUEUES = "all queues"
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """What :func:`evaluate_plan` returns.
+
+    Attributes
+    ----------
+    intervals
+        One row per (``queue``, ``interval_start``), columns :data:`EVALUATION_COLUMNS`.
+    daily, weekly
+        Per (``queue``, ``day``) and (``queue``, ``week_start``): :data:`PERIOD_COLUMNS`, rates
+        weighted by calls (ASA by answered calls, occupancy by productive agent time).
+    totals
+        The same per ``queue`` over the whole horizon, plus an ``all queues`` row when there are
+        several queues.
+    missing_target
+        The intervals (rows of ``intervals``) that miss target, worst service level first.
+    model, patience_seconds, answer_target_seconds, service_level_target, max_abandon_rate,
+    shrinkage, interval_minutes
+        The settings the evaluation used.
+    """
+
+    intervals: pd.DataFrame
+    daily: pd.DataFrame
+    weekly: pd.DataFrame
+    totals: pd.DataFrame
+    missing_target: pd.DataFrame
+    model: Model
+    patience_seconds: float | None
+    answer_target_seconds: float
+    service_level_target: float
+    max_abandon_rate: float | None
+    shrinkage: float
+    interval_minutes: int
+
+
+def _resolve_model(model: str | None, patience_seconds: float | None) -> Model:
+    """``erlang_a`` / ``erlang_c`` from the user's spelling, Erlang A when patience is known."""
+    if model is None:
+        return "erlang_a" if patience_seconds is not None else "erlang_c"
+    spelled = str(model).strip().lower().replace("-", "_").replace(" ", "_")
+    if spelled not in ("erlang_a", "erlang_c"):
+        raise InputError(f"model must be 'erlang-a' or 'erlang-c', got {model!r}")
+    if spelled == "erlang_a" and patience_seconds is None:
+        raise InputError(
+            "patience_seconds is required with model='erlang-a' (mean caller patience in seconds), "
+            "got None"
+        )
+    return spelled  # type: ignore[return-value]
+
+
+def _erlang_kpis(
+    traffic: np.ndarray,
+    agents: np.ndarray,
+    aht_seconds: np.ndarray,
+    model: Model,
+    patience_seconds: float | None,
+    answer_target_seconds: float,
+) -> dict[str, np.ndarray]:
+    """Per-interval KPIs from the kernels of :mod:`planner.queueing` (shapes ``(n,)``).
+
+    Erlang C has no steady state where traffic >= agents: the kernel returns NaN, and here that
+    interval is what it is in practice, a queue growing without bound: service level 0, ASA
+    infinite, every call waits, agents fully occupied.
+    """
+    from planner import queueing
+
+    if model == "erlang_a":
+        if patience_seconds is None:
+            raise InputError("patience_seconds is required with model='erlang-a', got None")
+        result = queueing.erlang_a(
+            traffic, agents, aht_seconds, patience_seconds, answer_target_seconds
+        )
+        return {
+            "service_level": result.service_level,
+            "asa_seconds": result.asa_seconds,
+            "abandon_rate": result.abandon_rate,
+            "occupancy": result.occupancy,
+            "wait_probability": result.wait_probability,
+        }
+    unstable = (traffic > 0) & (traffic >= agents)
+    service_level = queueing.erlang_c_service_level(
+        traffic, agents, aht_seconds, answer_target_seconds
+    )
+    asa = queueing.erlang_c_asa_seconds(traffic, agents, aht_seconds)
+    wait = queueing.erlang_c_wait_probability(traffic, agents)
+    busy = queueing.occupancy(traffic, agents)
+    return {
+        "service_level": np.where(unstable, 0.0, service_level),
+        "asa_seconds": np.where(unstable, np.inf, asa),
+        "abandon_rate": np.zeros(traffic.shape),
+        "occupancy": np.where(unstable, 1.0, busy),
+        "wait_probability": np.where(unstable, 1.0, wait),
+    }
+
+
+def evaluate_plan(
+    forecast: pd.DataFrame,
+    agents_scheduled: str | pd.DataFrame = "agents_to_schedule",
+    *,
+    shrinkage: float = 0.0,
+    model: str | None = None,
+    patience_seconds: float | None = None,
+    answer_target_seconds: float = 20.0,
+    service_level_target: float = 0.8,
+    max_abandon_rate: float | None = None,
+    interval_minutes: int | None = None,
+    name: str = "forecast",
+) -> Evaluation:
+    """Predict the KPIs a plan gives, interval by interval, with the Erlang formulas.
+
+    Parameters
+    ----------
+    forecast
+        Long frame with ``queue`` (optional), ``interval_start`` (timezone-aware),
+        ``calls_forecast`` (calls per interval) and ``aht_seconds_forecast`` (seconds).
+    agents_scheduled
+        Heads per interval: a column of ``forecast`` (staffing's ``agents_to_schedule``,
+        ``agents_scheduled``) or a roster's coverage frame (``queue``, ``interval_start``,
+        ``agents_scheduled``); see :func:`join_plan`.
+    shrinkage
+        Fraction of scheduled heads not on the phones, in [0, 1); productive agents are
+        ``floor(heads * (1 - shrinkage))`` (exact, see :func:`productive_agents`).
+    model
+        ``"erlang-a"`` or ``"erlang-c"``; None picks Erlang A when ``patience_seconds`` is given,
+        Erlang C otherwise.
+    patience_seconds
+        Mean caller patience in seconds (> 0), for Erlang A.
+    answer_target_seconds
+        The answer target of the service level (the 20 in 80/20), seconds > 0.
+    service_level_target
+        Fraction of offered calls to answer within the target, in [0, 1].
+    max_abandon_rate
+        Optional ceiling on the abandonment rate, in [0, 1]; an interval above it misses target.
+    interval_minutes
+        Interval length; inferred from ``interval_start`` when None.
+    name
+        What the forecast is called in error messages.
+
+    Returns
+    -------
+    Evaluation
+        Per-interval KPIs, daily / weekly / total aggregates weighted by calls, and the intervals
+        missing target. An interval meets target when its service level reaches
+        ``service_level_target`` and (if given) its abandonment stays within ``max_abandon_rate``;
+        intervals with no calls always do.
+    """
+    plan = join_plan(forecast, agents_scheduled, name=name)
+    minutes = resolve_interval_minutes(plan, interval_minutes, name=name)
+    shrink = _check_fraction(shrinkage, "shrinkage", upper_open=True)
+    patience = _positive(patience_seconds, "patience_seconds", allow_none=True)
+    resolved = _resolve_model(model, patience)
+    target_seconds = float(_positive(answer_target_seconds, "answer_target_seconds"))  # type: ignore[arg-type]
+    sl_target = _check_fraction(service_level_target, "service_level_target")
+    ceiling = (
+        None if max_abandon_rate is None else _check_fraction(max_abandon_rate, "max_abandon_rate")
+    )
+
+    calls = plan["calls_forecast"].to_numpy(dtype=float)
+    aht = plan["aht_seconds_forecast"].to_numpy(dtype=float)
+    heads = plan["agents_scheduled"].to_numpy(dtype=np.int64)
+    productive = productive_agents(heads, shrink)
+    traffic = calls * aht / (minutes * 60.0)
+    kpis = _erlang_kpis(traffic, productive, aht, resolved, patience, target_seconds)
+    intervals = plan.assign(agents_productive=productive, traffic_erlangs=traffic)
+    for column, values in kpis.items():
+        intervals[column] = values
+    intervals["meets_target"] = _meets_target(
+        calls, kpis["service_level"], kpis["abandon_rate"], sl_target, ceiling
+    )
+    intervals = intervals.loc[:, list(EVALUATION_COLUMNS)]
+    daily, weekly, totals = _period_frames(intervals, minutes)
+    missing = intervals.loc[~intervals["meets_target"]].sort_values(
+        ["service_level", "queue", "interval_start"], kind="stable"
+    )
+    return Evaluation(
+        intervals=intervals,
+        daily=daily,
+        weekly=weekly,
+        totals=totals,
+        missing_target=missing.reset_index(drop=True),
+        model=resolved,
+        patience_seconds=patience,
+        answer_target_seconds=target_seconds,
+        service_level_target=sl_target,
+        max_abandon_rate=ceiling,
+        shrinkage=shrink,
+        interval_minutes=minutes,
+    )
+
+
+def _meets_target(
+    calls: np.ndarray,
+    service_level: np.ndarray,
+    abandon_rate: np.ndarray,
+    service_level_target: float,
+    max_abandon_rate: float | None,
+) -> np.ndarray:
+    """True where an interval meets the service-level target and the abandonment ceiling."""
+    with np.errstate(invalid="ignore"):
+        meets = service_level >= service_level_target - 1e-12
+        if max_abandon_rate is not None:
+            meets &= abandon_rate <= max_abandon_rate + 1e-12
+    return meets | (calls <= 0)
+
+
+def group_codes(keys: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
+    """Group number of each row (groups sorted by the key columns) and the unique keys.
+
+    Parameters
+    ----------
+    keys
+        Key columns, shape ``(n, k)``.
+
+    Returns
+    -------
+    (codes, unique)
+        ``codes`` int64 of shape ``(n,)`` indexing the rows of ``unique`` (the distinct keys,
+        sorted, ``RangeIndex``).
+    """
+    columns = list(keys.columns)
+    codes = keys.groupby(columns, sort=True).ngroup().to_numpy(dtype=np.int64)
+    unique = keys.drop_duplicates().sort_values(columns, kind="stable").reset_index(drop=True)
+    return codes, unique
+
+
+def _period_frames(
+    intervals: pd.DataFrame, interval_minutes: int
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Daily, weekly and total aggregates of evaluated intervals (see :data:`PERIOD_COLUMNS`)."""
+    day, week_start = calendar_keys(intervals["interval_start"])
+    queue = intervals["queue"].to_numpy()
+    calls = intervals["calls_forecast"].to_numpy(dtype=float)
+    abandon = intervals["abandon_rate"].to_numpy(dtype=float)
+    answered = calls * (1.0 - np.nan_to_num(abandon, nan=1.0))
+    productive = intervals["agents_productive"].to_numpy(dtype=float)
+    hours = interval_minutes / 60.0
+    missing = ~intervals["meets_target"].to_numpy(dtype=bool)
+
+    def weighted(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        # Zero weight contributes nothing even where the value is NaN or infinite.
+        with np.errstate(invalid="ignore"):
+            return np.where(weights > 0, values * weights, 0.0)
+
+    sums = {
+        "calls_forecast": calls,
+        "calls_answered": answered,
+        "scheduled_hours": intervals["agents_scheduled"].to_numpy(dtype=float) * hours,
+        "productive_hours": productive * hours,
+        "sl_weighted": weighted(intervals["service_level"].to_numpy(dtype=float), calls),
+        "asa_weighted": weighted(intervals["asa_seconds"].to_numpy(dtype=float), answered),
+        "abandon_weighted": weighted(abandon, calls),
+        "wait_weighted": weighted(intervals["wait_probability"].to_numpy(dtype=float), calls),
+        "busy_agents": weighted(intervals["occupancy"].to_numpy(dtype=float), productive),
+        "productive_agents": productive,
+        "intervals": np.ones(len(intervals)),
+        "intervals_missing_target": missing.astype(float),
+        "calls_in_intervals_missing_target": np.where(missing, calls, 0.0),
+    }
+
+    def ratio(top: np.ndarray, bottom: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(bottom > 0, top / bottom, np.nan)
+
+    def aggregate(keys: pd.DataFrame) -> pd.DataFrame:
+        codes, out = group_codes(keys)
+        total = {
+            name: np.bincount(codes, weights=values, minlength=len(out))
+            for name, values in sums.items()
+        }
+        for name in ("calls_forecast", "calls_answered", "scheduled_hours", "productive_hours"):
+            out[name] = total[name]
+        out["service_level"] = ratio(total["sl_weighted"], total["calls_forecast"])
+        out["asa_seconds"] = ratio(total["asa_weighted"], total["calls_answered"])
+        out["abandon_rate"] = ratio(total["abandon_weighted"], total["calls_forecast"])
+        out["occupancy"] = ratio(total["busy_agents"], total["productive_agents"])
+        out["wait_probability"] = ratio(total["wait_weighted"], total["calls_forecast"])
+        out["intervals"] = total["intervals"].astype(np.int64)
+        out["intervals_missing_target"] = total["intervals_missing_target"].astype(np.int64)
+        out["calls_in_intervals_missing_target"] = total["calls_in_intervals_missing_target"]
+        return out
+
+    daily = aggregate(pd.DataFrame({"queue": queue, "day": day.to_numpy()}))
+    weekly = aggregate(pd.DataFrame({"queue": queue, "week_start": week_start.to_numpy()}))
+    totals = aggregate(pd.DataFrame({"queue": queue}))
+    if len(totals) > 1:
+        everything = aggregate(pd.DataFrame({"queue": np.full(len(queue), ALL_QUEUES)}))
+        totals = pd.concat([totals, everything], ignore_index=True)
+    return daily, weekly, totals
