@@ -60,7 +60,7 @@ def frame_records(frame: pd.DataFrame, columns: tuple[str, ...]) -> list[dict[st
     for column in columns:
         series = frame[column]
         if isinstance(series.dtype, pd.DatetimeTZDtype):
-            out[column] = list(series.dt.to_pydatetime())
+            out[column] = [None if pd.isna(v) else v.to_pydatetime() for v in series.tolist()]
         elif pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series):
             values = series.to_numpy(dtype=np.float64, na_value=np.nan)
             finite = np.isfinite(values)

@@ -55,6 +55,8 @@ def available_stages() -> list[str]:
         stages.append("forecasts")
     if _has("planner.evaluate", "evaluate_plan", "EVALUATION_COLUMNS", "PERIOD_COLUMNS"):
         stages.append("evaluations")
+    if _has("planner.scheduling", "build_roster", "parse_rules"):
+        stages.append("schedules")
     return stages
 
 
@@ -123,4 +125,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         from api.routes import evaluations
 
         app.include_router(evaluations.router, **protected)  # type: ignore[arg-type]
+    if "schedules" in stages:
+        from api.routes import schedules
+
+        app.include_router(schedules.router, **protected)  # type: ignore[arg-type]
     return app

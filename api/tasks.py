@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import time
+from datetime import datetime
 from collections.abc import Callable
 from typing import Any
 
@@ -15,7 +16,7 @@ from api.config import Settings
 from api.jobs import JobContext, JobFunction
 from planner.errors import InputError
 
-__all__ = ["build_registry", "forecast_job", "time_limited", "wait_job"]
+__all__ = ["build_registry", "forecast_job", "schedule_job", "time_limited", "wait_job"]
 
 
 def time_limited(
@@ -100,11 +101,48 @@ def wait_job(context: JobContext) -> dict[str, Any]:
     return {"waited_seconds": round(time.monotonic() - start, 3)}
 
 
+def schedule_job(context: JobContext) -> dict[str, Any]:
+    """Solve a roster with ``planner.scheduling.build_roster`` and store roster and coverage."""
+    import pandas as pd
+
+    from planner.scheduling import build_roster, parse_rules
+
+    params = context.params
+    rules = parse_rules(params["rules"], source="rules")
+    requirements = pd.DataFrame.from_records(params["requirements"])
+    requirements["interval_start"] = pd.to_datetime(requirements["interval_start"], format="ISO8601", utc=True)
+    # the centre's clock: its IANA zone when given, else the first row's UTC offset
+    zone = params.get("timezone") or datetime.fromisoformat(params["requirements"][0]["interval_start"]).tzinfo
+    requirements["interval_start"] = requirements["interval_start"].dt.tz_convert(zone)
+    result = build_roster(
+        requirements,
+        rules,
+        time_limit_seconds=float(params["time_limit_seconds_applied"]),
+        seed=int(params["seed"]),
+        method=params["method"],
+        progress=context.progress,
+    )
+    storage = context.storage
+    name = params["name"] or "roster"
+    summary = result.summary.to_dict()
+    coverage = storage.save_frame("coverage", result.coverage, name=f"{name} coverage", params={}, meta={})
+    roster = storage.save_frame(
+        "roster",
+        result.roster,
+        name=name,
+        params={k: v for k, v in params.items() if k not in ("requirements", "name")},
+        meta={"summary": summary, "coverage_id": coverage.id},
+    )
+    return {"roster_id": roster.id, "coverage_id": coverage.id, "status": summary.get("status")}
+
+
 def build_registry(settings: Settings, stages: list[str]) -> dict[str, JobFunction]:
     """Job kinds available on this server, by name."""
     registry: dict[str, JobFunction] = {}
     if "forecasts" in stages:
         registry["forecast"] = forecast_job
+    if "schedules" in stages:
+        registry["schedule"] = schedule_job
     if settings.enable_diagnostic_jobs:
         registry["wait"] = wait_job
     return registry
