@@ -57,6 +57,8 @@ def available_stages() -> list[str]:
         stages.append("evaluations")
     if _has("planner.scheduling", "build_roster", "parse_rules"):
         stages.append("schedules")
+    if "history" in stages and _has("planner.accuracy", "forecast_accuracy", "SCORE_COLUMNS"):
+        stages.append("accuracy")
     return stages
 
 
@@ -129,4 +131,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         from api.routes import schedules
 
         app.include_router(schedules.router, **protected)  # type: ignore[arg-type]
+    if "accuracy" in stages:
+        from api.routes import accuracy
+
+        app.include_router(accuracy.router, **protected)  # type: ignore[arg-type]
     return app
