@@ -193,7 +193,7 @@ class TopDown(ForecastMethod):
         self,
         *,
         total_weeks: int = 26,
-        level_half_life_weeks: float = 2.0,
+        level_half_life_weeks: float = 1.0,
         month_start_days: int = 5,
         profile_weeks: int = 26,
         daily_model: str = "regression",
