@@ -561,7 +561,8 @@ def _read_table(
     delimiter = _sniff_delimiter(lines)
     if delimiter != ",":
         notes.append(f"{name}: columns separated by {delimiter!r}")
-    header = [c.strip() for c in next(csv.reader([lines[0]], delimiter=delimiter))]
+    header_raw = next(csv.reader([lines[0]], delimiter=delimiter))
+    header = [c.strip() for c in header_raw]
     seen: set[str] = set()
     for column in header:
         if column in seen:
@@ -570,7 +571,8 @@ def _read_table(
                 "expected unique column names"
             )
         seen.add(column)
-    as_text = text_columns(header) if text_columns is not None else []
+    wanted = set(text_columns(header)) if text_columns is not None else set()
+    as_text = [raw for raw, clean in zip(header_raw, header, strict=True) if clean in wanted]
     decimal = "," if delimiter != "," and _decimal_commas(lines[1:], delimiter) else "."
     if decimal == ",":
         notes.append(f"{name}: numbers written with a decimal comma (e.g. 3,5)")
@@ -610,7 +612,7 @@ def _read_csv_arrow(
         parse_options=pa_csv.ParseOptions(delimiter=delimiter),
         convert_options=pa_csv.ConvertOptions(
             column_types={column: pa.string() for column in as_text},
-            strings_can_be_null=True,
+            strings_can_be_null=False,  # a queue called "NA" is a name, not a null
             decimal_point=decimal,
         ),
     )
@@ -998,6 +1000,8 @@ def _parse_text_timestamps(
     bad = (parsed.isna() & values.notna()).to_numpy()
     if bad.any():
         pos = int(np.flatnonzero(bad)[0])
+        if str(values.iloc[pos]).strip() == "":
+            raise InputError(f"{rows.at(pos)}: {label} is missing; expected a date-time")
         raise InputError(
             f"{rows.at(pos)}: {label} could not be read as a date-time, "
             f"got {_show(values.iloc[pos])}; "

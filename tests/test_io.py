@@ -988,3 +988,13 @@ def test_timestamp_out_of_range(tmp_path, first, stamp):
         InputError, match=r"line 3 \(data row 2\): interval_start .* is out of range"
     ):
         read_history(path, tz="UTC")
+
+
+def test_bom_spaces_and_queue_called_na(tmp_path):
+    path = tmp_path / "history.csv"
+    path.write_bytes(
+        "\ufeff queue , timestamp ,calls\n 007 ,2024-01-01 08:00,1\n 007 ,2024-01-01 08:15,2\n"
+        "NA,2024-01-01 08:00,3\nNA,2024-01-01 08:15,4\n".encode()
+    )
+    frame = read_history(path, tz="UTC")
+    assert frame["queue"].tolist() == ["007", "007", "NA", "NA"]
