@@ -1,0 +1,916 @@
+"""Curtois & Qu employee shift scheduling instances: reader, independent checker, CP-SAT model.
+
+The benchmark set of Tim Curtois and Rong Qu (University of Nottingham, "Computational results on
+new staff scheduling benchmark instances", 2014) describes each instance in a plain text file with
+sections ``SECTION_HORIZON``, ``SECTION_SHIFTS``, ``SECTION_STAFF``, ``SECTION_DAYS_OFF``,
+``SECTION_SHIFT_ON_REQUESTS``, ``SECTION_SHIFT_OFF_REQUESTS`` and ``SECTION_COVER``. Day 0 is a
+Monday; a weekend is a (Saturday, Sunday) pair and counts as worked when either day is worked.
+
+Hard rules (every one of them must hold):
+
+- at most one shift per employee and day; no shift on a pre-assigned day off;
+- a shift may not be followed on the next day by one of its forbidden successors;
+- at most ``max_shifts[shift]`` shifts of each type per employee;
+- total minutes worked in ``[min_total_minutes, max_total_minutes]``;
+- at most ``max_consecutive_shifts`` worked days in a row;
+- a block of worked days is at least ``min_consecutive_shifts`` long, and a block of days off at
+  least ``min_consecutive_days_off`` long, except blocks that touch the start or the end of the
+  horizon (the days outside the horizon are unknown, so such blocks are not checked);
+- at most ``max_weekends`` worked weekends.
+
+Penalty (the objective, minimised): for each shift-on request not met its weight, for each
+shift-off request not met its weight, and for each (day, shift) cover line
+``weight_under * max(0, requirement - assigned) + weight_over * max(0, assigned - requirement)``.
+
+The CP-SAT model follows the house style of OR-Tools' ``shift_scheduling_sat.py``: one builder per
+rule family, each returning its objective terms; sequence rules are written as forbidden-pattern
+clauses over sliding windows, which propagate and linearise better than automata for the short
+windows found in rostering. The generic sequence builders (:func:`add_max_run`,
+:func:`add_min_run`) take plain lists of literals so the product roster engine can share them.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from planner.errors import InputError
+from planner.progress import ProgressCallback, report
+
+__all__ = [
+    "NrpCover",
+    "NrpEmployee",
+    "NrpEvaluation",
+    "NrpInstance",
+    "NrpModel",
+    "NrpRequest",
+    "NrpShift",
+    "NrpSolution",
+    "add_max_run",
+    "add_min_run",
+    "build_nrp_model",
+    "evaluate_nrp_roster",
+    "parse_nrp_instance",
+    "read_nrp_instance",
+    "solve_nrp",
+]
+
+_DEBUG = False
+_SUB_LIN = 1
+OFF = -1
+"""Value of a roster cell (employee, day) with no shift."""
+
+_SECTIONS = (
+    "SECTION_HORIZON",
+    "SECTION_SHIFTS",
+    "SECTION_STAFF",
+    "SECTION_DAYS_OFF",
+    "SECTION_SHIFT_ON_REQUESTS",
+    "SECTION_SHIFT_OFF_REQUESTS",
+    "SECTION_COVER",
+)
+
+
+@dataclass(frozen=True)
+class NrpShift:
+    """One shift type: id, length in minutes, ids of the shifts that may not follow it next day."""
+
+    shift_id: str
+    length_minutes: int
+    forbidden_next: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class NrpEmployee:
+    """One employee's contract (all hard limits over the whole horizon)."""
+
+    employee_id: str
+    max_shifts: dict[str, int]
+    max_total_minutes: int
+    min_total_minutes: int
+    max_consecutive_shifts: int
+    min_consecutive_shifts: int
+    min_consecutive_days_off: int
+    max_weekends: int
+
+
+@dataclass(frozen=True)
+class NrpRequest:
+    """A shift-on or shift-off request: ``weight`` is paid when it is not met."""
+
+    employee_id: str
+    day: int
+    shift_id: str
+    weight: int
+
+
+@dataclass(frozen=True)
+class NrpCover:
+    """Cover line: ``requirement`` heads on (day, shift), weights per head under and over."""
+
+    day: int
+    shift_id: str
+    requirement: int
+    weight_under: int
+    weight_over: int
+
+
+@dataclass(frozen=True)
+class NrpInstance:
+    """A parsed instance. ``days_off`` maps employee id to the day indexes they must have off."""
+
+    name: str
+    horizon_days: int
+    shifts: tuple[NrpShift, ...]
+    employees: tuple[NrpEmployee, ...]
+    days_off: dict[str, tuple[int, ...]]
+    shift_on_requests: tuple[NrpRequest, ...]
+    shift_off_requests: tuple[NrpRequest, ...]
+    cover: tuple[NrpCover, ...]
+
+    @property
+    def shift_ids(self) -> tuple[str, ...]:
+        """Shift ids in file order; roster cells hold indexes into this tuple."""
+        return tuple(s.shift_id for s in self.shifts)
+
+    @property
+    def weekends(self) -> tuple[tuple[int, int], ...]:
+        """(Saturday, Sunday) day-index pairs fully inside the horizon (day 0 is a Monday)."""
+        return tuple((d, d + 1) for d in range(5, self.horizon_days - 1, 7))
+
+
+@dataclass(frozen=True)
+class NrpEvaluation:
+    """Penalty of a roster computed from the instance alone, and the hard rules it breaks."""
+
+    penalty: int
+    shift_on_penalty: int
+    shift_off_penalty: int
+    cover_under_penalty: int
+    cover_over_penalty: int
+    violations: tuple[str, ...]
+
+    @property
+    def feasible(self) -> bool:
+        """True when no hard rule is broken."""
+        return not self.violations
+
+
+@dataclass
+class NrpModel:
+    """A built CP-SAT model: ``works[e][d][s]`` Boolean per employee, day, shift index."""
+
+    model: object
+    works: list[list[list[object]]]
+    objective_terms: list[tuple[object, int]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class NrpSolution:
+    """Result of :func:`solve_nrp`.
+
+    ``roster`` has shape (employees, days): the shift index worked, or ``-1`` for a day off.
+    ``objective`` is the penalty of that roster, ``best_bound`` the proven lower bound, ``status``
+    the CP-SAT status name, ``wall_seconds`` the solve time.
+    """
+
+    roster: tuple[tuple[int, ...], ...]
+    objective: int
+    best_bound: int
+    status: str
+    wall_seconds: float
+
+
+# --------------------------------------------------------------------------------------------
+# Reader
+# --------------------------------------------------------------------------------------------
+
+
+def read_nrp_instance(path: str | Path) -> NrpInstance:
+    """Read an instance file in the Curtois & Qu text format.
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``InstanceN.txt`` file.
+
+    Returns
+    -------
+    NrpInstance
+        Named after the file stem.
+
+    Raises
+    ------
+    InputError
+        When the file is missing or a line cannot be read (names the file, line and field).
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the instance file ({exc.strerror})") from exc
+    return parse_nrp_instance(text, name=path.stem, source=str(path))
+
+
+def parse_nrp_instance(text: str, name: str = "instance", source: str = "<text>") -> NrpInstance:
+    """Parse the text of an instance (see :func:`read_nrp_instance`).
+
+    Parameters
+    ----------
+    text : str
+        File contents; ``#`` starts a comment line, blank lines are ignored.
+    name : str
+        Name given to the instance.
+    source : str
+        Used in error messages in place of a file name.
+    """
+    sections: dict[str, list[tuple[int, str]]] = {}
+    current: str | None = None
+    for line_number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("SECTION_"):
+            if line not in _SECTIONS:
+                raise InputError(
+                    f"{source} line {line_number}: unknown section {line!r}, "
+                    f"expected one of {', '.join(_SECTIONS)}"
+                )
+            current = line
+            sections[current] = []
+            continue
+        if current is None:
+            raise InputError(
+                f"{source} line {line_number}: data {line!r} before the first SECTION_ header"
+            )
+        sections[current].append((line_number, line))
+    missing = [s for s in ("SECTION_HORIZON", "SECTION_SHIFTS", "SECTION_STAFF") if s not in sections]
+    if missing:
+        raise InputError(f"{source}: missing section {missing[0]}, expected all of {_SECTIONS}")
+
+    def fields(line_number: int, line: str, count: int, section: str) -> list[str]:
+        parts = [p.strip() for p in line.split(",")]
+        if len(parts) < count:
+            raise InputError(
+                f"{source} line {line_number}: {section} needs {count} comma-separated fields, "
+                f"got {len(parts)} in {line!r}"
+            )
+        return parts
+
+    def integer(value: str, line_number: int, what: str, minimum: int = 0) -> int:
+        try:
+            number = int(value)
+        except ValueError:
+            raise InputError(
+                f"{source} line {line_number}: {what} must be an integer, got {value!r}"
+            ) from None
+        if number < minimum:
+            raise InputError(
+                f"{source} line {line_number}: {what} must be >= {minimum}, got {number}"
+            )
+        return number
+
+    horizon_lines = sections["SECTION_HORIZON"]
+    if len(horizon_lines) != 1:
+        raise InputError(
+            f"{source}: SECTION_HORIZON must hold one line (the horizon in days), "
+            f"got {len(horizon_lines)}"
+        )
+    horizon_days = integer(horizon_lines[0][1], horizon_lines[0][0], "horizon_days", minimum=1)
+
+    shifts: list[NrpShift] = []
+    for line_number, line in sections["SECTION_SHIFTS"]:
+        parts = fields(line_number, line, 2, "SECTION_SHIFTS")
+        forbidden = tuple(p for p in (parts[2].split("|") if len(parts) > 2 else []) if p)
+        shifts.append(
+            NrpShift(parts[0], integer(parts[1], line_number, "length_minutes", 1), forbidden)
+        )
+    shift_ids = {s.shift_id for s in shifts}
+    if len(shift_ids) != len(shifts):
+        raise InputError(f"{source}: SECTION_SHIFTS repeats a shift id")
+    for shift in shifts:
+        for other in shift.forbidden_next:
+            if other not in shift_ids:
+                raise InputError(
+                    f"{source}: shift {shift.shift_id} forbids unknown successor {other!r}, "
+                    f"expected one of {sorted(shift_ids)}"
+                )
+
+    def day_index(value: str, line_number: int) -> int:
+        day = integer(value, line_number, "day")
+        if day >= horizon_days:
+            raise InputError(
+                f"{source} line {line_number}: day must be < horizon_days={horizon_days}, "
+                f"got {day}"
+            )
+        return day
+
+    def known_shift(value: str, line_number: int) -> str:
+        if value not in shift_ids:
+            raise InputError(
+                f"{source} line {line_number}: shift_id {value!r} is not in SECTION_SHIFTS "
+                f"{sorted(shift_ids)}"
+            )
+        return value
+
+    employees: list[NrpEmployee] = []
+    for line_number, line in sections["SECTION_STAFF"]:
+        parts = fields(line_number, line, 8, "SECTION_STAFF")
+        max_shifts: dict[str, int] = {}
+        for item in filter(None, parts[1].split("|")):
+            shift_id, _, limit = item.partition("=")
+            max_shifts[known_shift(shift_id, line_number)] = integer(
+                limit, line_number, f"max_shifts[{shift_id}]"
+            )
+        employees.append(
+            NrpEmployee(
+                employee_id=parts[0],
+                max_shifts=max_shifts,
+                max_total_minutes=integer(parts[2], line_number, "max_total_minutes"),
+                min_total_minutes=integer(parts[3], line_number, "min_total_minutes"),
+                max_consecutive_shifts=integer(parts[4], line_number, "max_consecutive_shifts"),
+                min_consecutive_shifts=integer(parts[5], line_number, "min_consecutive_shifts"),
+                min_consecutive_days_off=integer(
+                    parts[6], line_number, "min_consecutive_days_off"
+                ),
+                max_weekends=integer(parts[7], line_number, "max_weekends"),
+            )
+        )
+    employee_ids = {e.employee_id for e in employees}
+    if len(employee_ids) != len(employees):
+        raise InputError(f"{source}: SECTION_STAFF repeats an employee id")
+
+    def known_employee(value: str, line_number: int) -> str:
+        if value not in employee_ids:
+            raise InputError(
+                f"{source} line {line_number}: employee_id {value!r} is not in SECTION_STAFF"
+            )
+        return value
+
+    days_off: dict[str, tuple[int, ...]] = {}
+    for line_number, line in sections.get("SECTION_DAYS_OFF", []):
+        parts = fields(line_number, line, 1, "SECTION_DAYS_OFF")
+        employee_id = known_employee(parts[0], line_number)
+        days = tuple(day_index(p, line_number) for p in parts[1:] if p)
+        days_off[employee_id] = tuple(sorted(set(days_off.get(employee_id, ()) + days)))
+
+    def requests(section: str) -> tuple[NrpRequest, ...]:
+        out = []
+        for line_number, line in sections.get(section, []):
+            parts = fields(line_number, line, 4, section)
+            out.append(
+                NrpRequest(
+                    known_employee(parts[0], line_number),
+                    day_index(parts[1], line_number),
+                    known_shift(parts[2], line_number),
+                    integer(parts[3], line_number, "weight"),
+                )
+            )
+        return tuple(out)
+
+    cover: list[NrpCover] = []
+    for line_number, line in sections.get("SECTION_COVER", []):
+        parts = fields(line_number, line, 5, "SECTION_COVER")
+        cover.append(
+            NrpCover(
+                day_index(parts[0], line_number),
+                known_shift(parts[1], line_number),
+                integer(parts[2], line_number, "requirement"),
+                integer(parts[3], line_number, "weight_under"),
+                integer(parts[4], line_number, "weight_over"),
+            )
+        )
+    return NrpInstance(
+        name=name,
+        horizon_days=horizon_days,
+        shifts=tuple(shifts),
+        employees=tuple(employees),
+        days_off=days_off,
+        shift_on_requests=requests("SECTION_SHIFT_ON_REQUESTS"),
+        shift_off_requests=requests("SECTION_SHIFT_OFF_REQUESTS"),
+        cover=tuple(cover),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Independent checker (computes everything from the instance, not from a model)
+# --------------------------------------------------------------------------------------------
+
+
+def _runs(worked: Sequence[bool]) -> list[tuple[bool, int, int]]:
+    """Maximal runs of equal values: (value, first day, length)."""
+    runs: list[tuple[bool, int, int]] = []
+    start = 0
+    for day in range(1, len(worked) + 1):
+        if day == len(worked) or worked[day] != worked[start]:
+            runs.append((worked[start], start, day - start))
+            start = day
+    return runs
+
+
+def evaluate_nrp_roster(
+    instance: NrpInstance, roster: Sequence[Sequence[int]]
+) -> NrpEvaluation:
+    """Penalty and hard-rule violations of a roster, computed directly from the instance.
+
+    Parameters
+    ----------
+    instance : NrpInstance
+    roster : sequence of sequences of int, shape (employees, days)
+        Shift index (into ``instance.shifts``) worked by each employee on each day, ``-1`` off.
+
+    Returns
+    -------
+    NrpEvaluation
+        The penalty by component and one message per broken hard rule.
+    """
+    n_employees, n_days, n_shifts = len(instance.employees), instance.horizon_days, len(instance.shifts)
+    if len(roster) != n_employees or any(len(row) != n_days for row in roster):
+        raise InputError(
+            f"roster must have shape ({n_employees}, {n_days}) (employees, days), "
+            f"got {len(roster)} rows of lengths {sorted({len(r) for r in roster})}"
+        )
+    index = {s.shift_id: i for i, s in enumerate(instance.shifts)}
+    row_of = {e.employee_id: i for i, e in enumerate(instance.employees)}
+    violations: list[str] = []
+    for e, employee in enumerate(instance.employees):
+        row = [int(v) for v in roster[e]]
+        name = employee.employee_id
+        for day, value in enumerate(row):
+            if value != OFF and not 0 <= value < n_shifts:
+                violations.append(f"{name} day {day}: shift index {value} out of range")
+        if any(v != OFF and not 0 <= v < n_shifts for v in row):
+            continue
+        for day in instance.days_off.get(name, ()):
+            if row[day] != OFF:
+                violations.append(f"{name} day {day}: works on a day off")
+        for day in range(n_days - 1):
+            if row[day] != OFF and row[day + 1] != OFF:
+                first = instance.shifts[row[day]]
+                if instance.shifts[row[day + 1]].shift_id in first.forbidden_next:
+                    violations.append(
+                        f"{name} day {day}: {first.shift_id} followed by "
+                        f"{instance.shifts[row[day + 1]].shift_id}"
+                    )
+        for shift_id, s in index.items():
+            count = sum(1 for v in row if v == s)
+            limit = employee.max_shifts.get(shift_id, n_days)
+            if count > limit:
+                violations.append(f"{name}: {count} shifts {shift_id}, max {limit}")
+        minutes = sum(instance.shifts[v].length_minutes for v in row if v != OFF)
+        if not employee.min_total_minutes <= minutes <= employee.max_total_minutes:
+            violations.append(
+                f"{name}: {minutes} minutes, expected [{employee.min_total_minutes}, "
+                f"{employee.max_total_minutes}]"
+            )
+        worked = [v != OFF for v in row]
+        for is_work, first_day, length in _runs(worked):
+            touches_edge = first_day == 0 or first_day + length == n_days
+            if is_work and length > employee.max_consecutive_shifts:
+                violations.append(
+                    f"{name} day {first_day}: {length} consecutive shifts, "
+                    f"max {employee.max_consecutive_shifts}"
+                )
+            if is_work and not touches_edge and length < employee.min_consecutive_shifts:
+                violations.append(
+                    f"{name} day {first_day}: {length} consecutive shifts, "
+                    f"min {employee.min_consecutive_shifts}"
+                )
+            if not is_work and not touches_edge and length < employee.min_consecutive_days_off:
+                violations.append(
+                    f"{name} day {first_day}: {length} consecutive days off, "
+                    f"min {employee.min_consecutive_days_off}"
+                )
+        weekends = sum(1 for sat, sun in instance.weekends if worked[sat] or worked[sun])
+        if weekends > employee.max_weekends:
+            violations.append(f"{name}: {weekends} weekends worked, max {employee.max_weekends}")
+
+    def works(request: NrpRequest) -> bool:
+        return int(roster[row_of[request.employee_id]][request.day]) == index[request.shift_id]
+
+    shift_on = sum(r.weight for r in instance.shift_on_requests if not works(r))
+    shift_off = sum(r.weight for r in instance.shift_off_requests if works(r))
+    under = over = 0
+    for line in instance.cover:
+        s = index[line.shift_id]
+        assigned = sum(1 for e in range(n_employees) if int(roster[e][line.day]) == s)
+        under += line.weight_under * max(0, line.requirement - assigned)
+        over += line.weight_over * max(0, assigned - line.requirement)
+    return NrpEvaluation(
+        penalty=shift_on + shift_off + under + over,
+        shift_on_penalty=shift_on,
+        shift_off_penalty=shift_off,
+        cover_under_penalty=under,
+        cover_over_penalty=over,
+        violations=tuple(violations),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Generic sequence builders (plain lists of literals; shared with the product roster engine)
+# --------------------------------------------------------------------------------------------
+
+
+def add_max_run(model, literals: Sequence, max_run: int) -> None:
+    """At most ``max_run`` consecutive true literals: every window of ``max_run + 1`` has a false.
+
+    Parameters
+    ----------
+    model : cp_model.CpModel
+    literals : sequence of literals, shape (days,)
+    max_run : int
+        Longest allowed run of true literals (days).
+    """
+    for start in range(len(literals) - max_run):
+        model.add_bool_or([lit.Not() for lit in literals[start : start + max_run + 1]])
+
+
+def add_min_run(model, literals: Sequence, min_run: int, check_edges: bool = False) -> None:
+    """Every run of true literals is at least ``min_run`` long (forbidden-pattern clauses).
+
+    For each run length ``k < min_run`` and each position, the pattern ``false, k x true, false``
+    is forbidden by one clause. Runs that touch the first or last position are left free unless
+    ``check_edges`` (the days outside the window are unknown). For runs of false literals pass the
+    negated literals.
+
+    Parameters
+    ----------
+    model : cp_model.CpModel
+    literals : sequence of literals, shape (days,)
+    min_run : int
+        Shortest allowed run of true literals (days).
+    check_edges : bool
+        Also forbid short runs that start at the first or end at the last position.
+    """
+    n = len(literals)
+    for length in range(1, min_run):
+        for start in range(0 if check_edges else 1, n - length + (1 if check_edges else 0)):
+            clause = [literals[d].Not() for d in range(start, start + length)]
+            if start > 0:
+                clause.append(literals[start - 1])
+            if start + length < n:
+                clause.append(literals[start + length])
+            elif not check_edges:
+                continue
+            model.add_bool_or(clause)
+
+
+# --------------------------------------------------------------------------------------------
+# CP-SAT model: one builder per rule family, each returning its objective terms
+# --------------------------------------------------------------------------------------------
+
+
+def add_one_shift_per_day(model, nrp: NrpModel, instance: NrpInstance) -> list[tuple[object, int]]:
+    """At most one shift per employee and day; none on pre-assigned days off. No cost terms."""
+    for e, employee in enumerate(instance.employees):
+        for d in range(instance.horizon_days):
+            model.add_at_most_one(nrp.works[e][d])
+        for d in instance.days_off.get(employee.employee_id, ()):
+            for lit in nrp.works[e][d]:
+                model.add(lit == 0)
+    return []
+
+
+def add_forbidden_successions(
+    model, nrp: NrpModel, instance: NrpInstance
+) -> list[tuple[object, int]]:
+    """Shift ``a`` on day d forbids each of its ``forbidden_next`` shifts on day d+1."""
+    index = {s.shift_id: i for i, s in enumerate(instance.shifts)}
+    for e in range(len(instance.employees)):
+        for d in range(instance.horizon_days - 1):
+            for a, shift in enumerate(instance.shifts):
+                for b in shift.forbidden_next:
+                    model.add_bool_or(
+                        [nrp.works[e][d][a].Not(), nrp.works[e][d + 1][index[b]].Not()]
+                    )
+    return []
+
+
+def add_shift_limits(model, nrp: NrpModel, instance: NrpInstance) -> list[tuple[object, int]]:
+    """Max shifts per type, and total minutes within [min, max] for every employee."""
+    n_days = instance.horizon_days
+    for e, employee in enumerate(instance.employees):
+        for s, shift in enumerate(instance.shifts):
+            limit = employee.max_shifts.get(shift.shift_id, n_days)
+            if limit == 0:
+                for d in range(n_days):
+                    model.add(nrp.works[e][d][s] == 0)
+            elif limit < n_days:
+                model.add(sum(nrp.works[e][d][s] for d in range(n_days)) <= limit)
+        minutes = sum(
+            shift.length_minutes * nrp.works[e][d][s]
+            for d in range(n_days)
+            for s, shift in enumerate(instance.shifts)
+        )
+        model.add_linear_constraint(
+            minutes, employee.min_total_minutes, employee.max_total_minutes
+        )
+    return []
+
+
+def add_sequence_rules(
+    model, nrp: NrpModel, instance: NrpInstance, day_works: list[list[object]]
+) -> list[tuple[object, int]]:
+    """Max/min consecutive shifts and min consecutive days off as forbidden-pattern clauses."""
+    for e, employee in enumerate(instance.employees):
+        add_max_run(model, day_works[e], employee.max_consecutive_shifts)
+        add_min_run(model, day_works[e], employee.min_consecutive_shifts)
+        add_min_run(model, [w.Not() for w in day_works[e]], employee.min_consecutive_days_off)
+    return []
+
+
+def add_weekend_limit(
+    model, nrp: NrpModel, instance: NrpInstance, day_works: list[list[object]]
+) -> list[tuple[object, int]]:
+    """At most ``max_weekends`` worked weekends, via one Boolean per (employee, weekend)."""
+    for e, employee in enumerate(instance.employees):
+        worked_weekends = []
+        for w, (sat, sun) in enumerate(instance.weekends):
+            worked = model.new_bool_var(f"weekend_worked[{employee.employee_id},{w}]")
+            model.add_bool_or([day_works[e][sat].Not(), worked])
+            model.add_bool_or([day_works[e][sun].Not(), worked])
+            model.add_bool_or([day_works[e][sat], day_works[e][sun], worked.Not()])
+            worked_weekends.append(worked)
+        if len(worked_weekends) > employee.max_weekends:
+            model.add(sum(worked_weekends) <= employee.max_weekends)
+    return []
+
+
+def add_requests(model, nrp: NrpModel, instance: NrpInstance) -> list[tuple[object, int]]:
+    """Shift-on requests cost their weight when not worked, shift-off requests when worked."""
+    index = {s.shift_id: i for i, s in enumerate(instance.shifts)}
+    row = {e.employee_id: i for i, e in enumerate(instance.employees)}
+    terms: list[tuple[object, int]] = []
+    for request in instance.shift_on_requests:
+        lit = nrp.works[row[request.employee_id]][request.day][index[request.shift_id]]
+        terms.append((lit.Not(), request.weight))
+    for request in instance.shift_off_requests:
+        lit = nrp.works[row[request.employee_id]][request.day][index[request.shift_id]]
+        terms.append((lit, request.weight))
+    return terms
+
+
+def add_cover(model, nrp: NrpModel, instance: NrpInstance) -> list[tuple[object, int]]:
+    """Heads per (day, shift) against the requirement; under- and over-cover integer slacks."""
+    index = {s.shift_id: i for i, s in enumerate(instance.shifts)}
+    n_employees = len(instance.employees)
+    terms: list[tuple[object, int]] = []
+    for line in instance.cover:
+        s = index[line.shift_id]
+        heads = sum(nrp.works[e][line.day][s] for e in range(n_employees))
+        under = model.new_int_var(0, line.requirement, f"under[{line.day},{line.shift_id}]")
+        over = model.new_int_var(
+            0, max(0, n_employees - line.requirement), f"over[{line.day},{line.shift_id}]"
+        )
+        model.add(heads + under - over == line.requirement)
+        if line.weight_under:
+            terms.append((under, line.weight_under))
+        if line.weight_over:
+            terms.append((over, line.weight_over))
+    return terms
+
+
+def build_nrp_model(instance: NrpInstance) -> NrpModel:
+    """Build the CP-SAT model of an instance (variables ``works[e,d,s]``, objective = penalty).
+
+    Returns
+    -------
+    NrpModel
+        The model with its ``works`` literals, shape (employees, days, shifts), and the
+        (expression, weight) objective terms, already set as the model's objective.
+    """
+    from ortools.sat.python import cp_model
+
+    model = cp_model.CpModel()
+    works = [
+        [
+            [
+                model.new_bool_var(f"works[{employee.employee_id},{d},{shift.shift_id}]")
+                for shift in instance.shifts
+            ]
+            for d in range(instance.horizon_days)
+        ]
+        for employee in instance.employees
+    ]
+    nrp = NrpModel(model=model, works=works)
+    day_works = []
+    for e, employee in enumerate(instance.employees):
+        row = []
+        for d in range(instance.horizon_days):
+            on = model.new_bool_var(f"on_duty[{employee.employee_id},{d}]")
+            model.add(sum(works[e][d]) == on)
+            row.append(on)
+        day_works.append(row)
+    terms: list[tuple[object, int]] = []
+    terms += add_one_shift_per_day(model, nrp, instance)
+    terms += add_forbidden_successions(model, nrp, instance)
+    terms += add_shift_limits(model, nrp, instance)
+    terms += add_sequence_rules(model, nrp, instance, day_works)
+    terms += add_weekend_limit(model, nrp, instance, day_works)
+    terms += add_requests(model, nrp, instance)
+    terms += add_cover(model, nrp, instance)
+    nrp.objective_terms = terms
+    model.minimize(sum(weight * expr for expr, weight in terms))
+    return nrp
+
+
+def _roster_from_values(values: list[list[list[int]]]) -> tuple[tuple[int, ...], ...]:
+    """Roster (employees, days) of shift indexes, -1 off, from 0/1 values (e, d, s)."""
+    return tuple(
+        tuple(next((s for s, v in enumerate(day) if v), OFF) for day in row) for row in values
+    )
+
+
+def _solve_once(
+    model, seconds: float, num_workers: int, seed: int, log: bool, linearization_level: int = 1
+):
+    from ortools.sat.python import cp_model
+
+    solver = cp_model.CpSolver()
+    solver.parameters.linearization_level = linearization_level
+    solver.parameters.num_workers = num_workers
+    solver.parameters.max_time_in_seconds = max(0.01, seconds)
+    solver.parameters.random_seed = seed
+    solver.parameters.log_search_progress = log
+    status = solver.solve(model)
+    return solver, status
+
+
+def solve_nrp(
+    instance: NrpInstance,
+    *,
+    time_limit_seconds: float = 60.0,
+    num_workers: int = 2,
+    random_seed: int = 0,
+    first_pass_fraction: float = 0.15,
+    neighbourhood_seconds: float = 2.0,
+    progress: ProgressCallback | None = None,
+    log_search_progress: bool = False,
+) -> NrpSolution:
+    """Solve an instance with CP-SAT and return the best roster found with its proven bound.
+
+    Two phases. First the whole model is solved for ``first_pass_fraction`` of the time limit;
+    this gives a first roster and the proven lower bound (and stops there when it is optimal).
+    Then, for the rest of the time, a large-neighbourhood search that knows the problem's shape:
+    each step frees either a few employees over the whole horizon or every employee over a window
+    of days, fixes every other cell to the incumbent, and re-solves that sub-model with CP-SAT
+    from the incumbent as a hint; the neighbourhood grows when sub-models are solved to
+    optimality quickly and shrinks when they time out. The bound reported is the first pass's.
+
+    Parameters
+    ----------
+    instance : NrpInstance
+    time_limit_seconds : float
+        Wall-clock limit of the whole solve (seconds).
+    num_workers : int
+        CP-SAT worker threads in every solve.
+    random_seed : int
+        Seed of CP-SAT and of the neighbourhood choice.
+    first_pass_fraction : float
+        Share of the time limit given to the whole-model pass, in (0, 1].
+    neighbourhood_seconds : float
+        Time limit of one neighbourhood solve (seconds).
+    progress : ProgressCallback, optional
+        Called with ("nrp <name> objective=... bound=...", elapsed_seconds, time_limit_seconds)
+        after the first pass and after each improvement.
+    log_search_progress : bool
+        Let CP-SAT log the first pass to stdout (adapters and benchmarks only).
+
+    Raises
+    ------
+    InputError
+        When ``time_limit_seconds`` or ``first_pass_fraction`` is out of range.
+    InfeasibleError
+        When the hard rules admit no roster or no roster was found in the first pass.
+    """
+    import random
+
+    from ortools.sat.python import cp_model
+
+    from planner.errors import InfeasibleError
+
+    if not time_limit_seconds > 0:
+        raise InputError(f"time_limit_seconds must be > 0, got {time_limit_seconds}")
+    if not 0 < first_pass_fraction <= 1:
+        raise InputError(f"first_pass_fraction must be in (0, 1], got {first_pass_fraction}")
+    started = time.perf_counter()
+    deadline = started + time_limit_seconds
+    nrp = build_nrp_model(instance)
+    solver, status = _solve_once(
+        nrp.model,
+        time_limit_seconds * first_pass_fraction,
+        num_workers,
+        random_seed,
+        log_search_progress,
+    )
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        raise InfeasibleError(
+            f"instance {instance.name}: no roster meets every hard rule "
+            f"(CP-SAT status {solver.status_name(status)} after "
+            f"{time.perf_counter() - started:.1f} s)"
+        )
+    n_employees, n_days = len(instance.employees), instance.horizon_days
+    values = [
+        [[int(solver.boolean_value(lit)) for lit in nrp.works[e][d]] for d in range(n_days)]
+        for e in range(n_employees)
+    ]
+    # A cover line may carry both an under and an over slack in a non-optimal solution (never
+    # in an optimal one); the incumbent's value is the true penalty of its roster.
+    objective = evaluate_nrp_roster(instance, _roster_from_values(values)).penalty
+    bound = int(round(solver.best_objective_bound))
+
+    def tell() -> None:
+        report(
+            progress,
+            f"nrp {instance.name} objective={objective} bound={bound}",
+            int(time.perf_counter() - started),
+            int(time_limit_seconds),
+        )
+
+    tell()
+    rng = random.Random(random_seed)
+    size = {"employees": min(n_employees, 3), "days": min(n_days, 5), "block": min(n_days, 8)}
+    proto_index = [[[lit.index for lit in day] for day in row] for row in nrp.works]
+    while status != cp_model.OPTIMAL and objective > bound:
+        remaining = deadline - time.perf_counter()
+        if remaining < 0.3:
+            break
+        kind = rng.choice(("employees", "days", "days", "block"))
+        if kind == "employees":
+            chosen = set(rng.sample(range(n_employees), size[kind]))
+            free = {(e, d) for e in chosen for d in range(n_days)}
+        else:
+            width = size[kind]
+            first = rng.randrange(0, n_days - width + 1)
+            chosen = (
+                set(range(n_employees))
+                if kind == "days"
+                else set(rng.sample(range(n_employees), max(1, n_employees // 2)))
+            )
+            free = {(e, d) for e in chosen for d in range(first, first + width)}
+        sub = nrp.model.clone()
+        variables = sub.proto.variables
+        for e in range(n_employees):
+            for d in range(n_days):
+                is_free = (e, d) in free
+                for s, index in enumerate(proto_index[e][d]):
+                    value = values[e][d][s]
+                    if is_free:
+                        sub.add_hint(sub.get_bool_var_from_proto_index(index), value)
+                    else:
+                        domain = variables[index].domain
+                        domain[0] = value
+                        domain[1] = value
+        sub.add(sum(w * expr for expr, w in _cloned_terms(sub, nrp.objective_terms)) <= objective)
+        sub_solver, sub_status = _solve_once(
+            sub,
+            min(neighbourhood_seconds, remaining),
+            num_workers,
+            rng.randrange(1 << 30),
+            False,
+            _SUB_LIN,
+        )
+        if sub_status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            candidate = [
+                [
+                    [int(sub_solver.value(sub.get_bool_var_from_proto_index(i))) for i in day]
+                    for day in row
+                ]
+                for row in proto_index
+            ]
+            found = evaluate_nrp_roster(instance, _roster_from_values(candidate)).penalty
+            if found <= objective:
+                improved = found < objective
+                values = candidate
+                objective = found
+                if improved:
+                    tell()
+        limit = n_employees if kind == "employees" else n_days
+        if _DEBUG:
+            print(kind, size[kind], sub_solver.status_name(sub_status), f"{sub_solver.wall_time:.2f}",
+                  objective, f"{time.perf_counter() - started:.1f}", flush=True)
+        if sub_status == cp_model.OPTIMAL and sub_solver.wall_time < neighbourhood_seconds / 2:
+            size[kind] = min(limit, size[kind] + 1)
+        elif sub_status != cp_model.OPTIMAL:
+            size[kind] = max(2, size[kind] - 1)
+    elapsed = time.perf_counter() - started
+    return NrpSolution(
+        roster=_roster_from_values(values),
+        objective=objective,
+        best_bound=bound,
+        status="OPTIMAL" if objective == bound else "FEASIBLE",
+        wall_seconds=elapsed,
+    )
+
+
+def _cloned_terms(sub, terms):
+    """The objective terms re-expressed over the variables of a cloned model."""
+    out = []
+    for expr, weight in terms:
+        if hasattr(expr, "index") and expr.index >= 0:
+            out.append((sub.get_int_var_from_proto_index(expr.index), weight))
+        else:
+            out.append((sub.get_bool_var_from_proto_index(expr.Not().index).Not(), weight))
+    return out
