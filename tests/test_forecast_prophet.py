@@ -62,3 +62,19 @@ def test_topdown_with_daily_prophet_and_prophet_in_backtest():
     wape = result.scores.query("level == 'interval'").set_index("method")["wape"]
     # Poisson noise alone at these volumes is ~5-8 % WAPE; a broken model would be far off.
     assert np.all(wape < 0.2)
+
+
+@pytest.mark.parametrize(
+    ("params", "match"),
+    [
+        ({"daily_fourier_order": 0}, "daily_fourier_order"),
+        ({"uncertainty_samples": -1}, "uncertainty_samples"),
+        ({"changepoint_prior_scale": 0.0}, "changepoint_prior_scale"),
+    ],
+    ids=["fourier", "samples", "changepoint"],
+)
+def test_prophet_bad_parameters(params, match):
+    from planner.errors import InputError
+
+    with pytest.raises(InputError, match=match):
+        ProphetForecaster(**params).fit(centre(weeks=2))

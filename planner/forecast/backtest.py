@@ -262,7 +262,11 @@ def backtest(
         end = origin + pd.Timedelta(days=span_days)
         future_mask = (frame["interval_start"] >= origin) & (frame["interval_start"] < end)
         actual = frame.loc[future_mask, ["queue", "interval_start", "calls_offered"]]
-        actual_days = set(zip(frame.loc[future_mask, "queue"], local_day[future_mask], strict=True))
+        actual_days = (
+            pd.DataFrame({"queue": frame.loc[future_mask, "queue"], "day": local_day[future_mask]})
+            .drop_duplicates()
+            .reset_index(drop=True)
+        )
         if past.empty:
             raise InputError(f"origins: no history before origin {origin}")
         for label, proto in prototypes:
@@ -276,13 +280,14 @@ def backtest(
                 merged[column] = merged[column].fillna(0.0)
             local = merged["interval_start"].dt.tz_convert(tz).dt.tz_localize(None)
             merged["day"] = local.dt.normalize()
-            keep = [(q, d) in actual_days for q, d in zip(merged["queue"], merged["day"], strict=True)]
-            merged = merged.loc[keep]
+            merged = merged.merge(actual_days, on=["queue", "day"], how="inner")
             merged["origin"] = origin
             merged["days_ahead"] = ((merged["interval_start"] - origin).dt.total_seconds() // 86400).astype(int)
             scales = {q: _naive_scales(g) for q, g in method.grids_.items()}
             for level in ("interval", "day", "week"):
-                merged[f"scale_{level}"] = merged["queue"].map(lambda q, lv=level: scales.get(q, {}).get(lv, np.nan))
+                merged[f"scale_{level}"] = merged["queue"].map(
+                    {q: by_level[level] for q, by_level in scales.items()}
+                )
             scored.append(merged)
             done += 1
             report(progress, "backtest", done, total)

@@ -138,9 +138,30 @@ class ProphetForecaster(ForecastMethod):
         frame["month_start"] = _month_start(dates[day_i], self.month_start_days)
         return frame, day_i, slot_i
 
+    def _check(self) -> None:
+        for name, low in (
+            ("daily_fourier_order", 1),
+            ("weekly_fourier_order", 0),
+            ("uncertainty_samples", 0),
+            ("month_start_days", 0),
+        ):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise InputError(
+                    f"The '{name}' parameter of ProphetForecaster must be an integer >= {low}, "
+                    f"got {value!r}"
+                )
+        if not self.changepoint_prior_scale > 0:
+            raise InputError(
+                "The 'changepoint_prior_scale' parameter of ProphetForecaster must be > 0, "
+                f"got {self.changepoint_prior_scale!r}"
+            )
+
     def _fit_queue(self, grid: QueueGrid) -> _ProphetState:
         from prophet import Prophet
         from prophet.serialize import model_to_json
+
+        self._check()
 
         _quiet()
         after = history_after_closure(grid)
