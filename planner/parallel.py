@@ -17,7 +17,9 @@ function returns, in the queues' input order, whichever backend ran it:
 The function must be picklable, which in practice means **defined at module level** in an importable
 module (``planner.staffing.required_agents``, a function in your own package), or a
 :func:`functools.partial` of such a function; lambdas and functions nested in other functions are
-not. It is called as ``func(queue_frame, **kwargs)`` with one queue's rows (a copy with a fresh
+not. Local worker processes are started with *spawn*, so a script that calls this with
+``workers > 1`` needs the usual ``if __name__ == "__main__":`` guard. It is called as
+``func(queue_frame, **kwargs)`` with one queue's rows (a copy with a fresh
 ``RangeIndex``) and must return a :class:`pandas.DataFrame`, or a tuple of frames of fixed length
 (e.g. a forecast and its per-queue method choices). On a Dask cluster the workers must have
 ``planner`` (and the module defining ``func``) installed in the same version as the client.
@@ -45,7 +47,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from planner.errors import ConfigError, InputError, PlannerError
+from planner.errors import ConfigError, InfeasibleError, InputError, PlannerError
 from planner.progress import ProgressCallback, report
 
 __all__ = [
@@ -160,18 +162,34 @@ class PerQueueRun:
         """The ``n`` queues that took longest inside ``func``: seconds by ``queue``, descending."""
         return self.queue_seconds.sort_values(ascending=False, kind="stable").head(n)
 
-    def raise_for_failures(self) -> None:
-        """Raise :class:`~planner.errors.PlannerError` naming every failed queue, if any failed.
+    def raise_for_failures(self, *, only_if_all_alike: bool = False) -> None:
+        """Raise a :class:`~planner.errors.PlannerError` naming the failed queues, if any failed.
 
-        The message is ``"2 of 40 queues failed: queue 'a': InputError: ...; queue 'b': ..."``.
+        When every queue failed with the same planner error (a problem of the input as a whole,
+        such as an unknown method), that error is raised as it is, with its own class and message.
+        Otherwise a :class:`~planner.errors.PlannerError` lists them:
+        ``"2 of 40 queues failed: queue 'a': InputError: ...; queue 'b': ..."``. With
+        ``only_if_all_alike=True`` only the first case raises.
         """
         if not self.failures:
+            return
+        kinds = {(failure.error_type, failure.message) for failure in self.failures}
+        if len(self.failures) == len(self.queues) and len(kinds) == 1:
+            ((error_type, message),) = kinds
+            if error_type in _PLANNER_ERRORS:
+                raise _PLANNER_ERRORS[error_type](message)
+        if only_if_all_alike:
             return
         details = "; ".join(
             f"queue {failure.queue!r}: {failure.error_type}: {failure.message}"
             for failure in self.failures
         )
         raise PlannerError(f"{len(self.failures)} of {len(self.queues)} queues failed: {details}")
+
+
+_PLANNER_ERRORS: dict[str, type[PlannerError]] = {
+    cls.__name__: cls for cls in (PlannerError, InputError, ConfigError, InfeasibleError)
+}
 
 
 def default_workers() -> int:
@@ -418,6 +436,11 @@ def _peak_memory_bytes() -> int | None:
 def _chunk_failed(chunk: list[tuple[str, pd.DataFrame]], error: BaseException) -> _ChunkOutcome:
     """Every queue of a chunk whose task itself failed (worker died, unpicklable function...)."""
     failure_type, message = type(error).__name__, str(error) or repr(error)
+    if failure_type == "BrokenProcessPool":
+        message += (
+            " (a worker process died: out of memory, a crash in native code, or a script that"
+            " starts workers without the `if __name__ == '__main__':` guard)"
+        )
     return _ChunkOutcome(
         [_QueueOutcome(q, None, QueueFailure(q, failure_type, message), 0.0) for q, _ in chunk],
         "",

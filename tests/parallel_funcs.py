@@ -57,3 +57,41 @@ def summary_or_pair(queue_frame: pd.DataFrame) -> pd.DataFrame | tuple[pd.DataFr
     if queue_frame["queue"].iloc[0] == "pair":
         return load_and_summary(queue_frame)
     return running_load(queue_frame)
+
+
+def small_centre(weeks: int = 10, *, seed: int = 5) -> pd.DataFrame:
+    """Three queues of half-hourly history, 08:00-18:00 Europe/London, seeded Poisson counts,
+    sorted by (queue, interval_start) as CONTRIBUTING.md requires.
+
+    Queue 'sales' is closed on Sundays, so its history ends a day before the others' when the
+    last day is a Sunday (the forecast origin must still be the common one).
+    """
+    rng = np.random.default_rng(seed)
+    days = pd.date_range("2026-01-05", periods=7 * weeks, freq="D")  # Monday .. Sunday
+    slots = np.arange(20)
+    shape = 0.4 + np.exp(-0.5 * ((slots - 6) / 3.0) ** 2)
+    parts = []
+    for queue, level, closed_sunday in (
+        ("support", 30.0, False),
+        ("sales", 12.0, True),
+        ("billing", 6.0, False),
+    ):
+        for day in days:
+            if closed_sunday and day.weekday() == 6:
+                continue
+            factor = 0.5 if day.weekday() >= 5 else 1.0
+            starts = (
+                day + pd.Timedelta(hours=8) + pd.to_timedelta(30 * slots, unit="min")
+            ).tz_localize("Europe/London")
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "queue": queue,
+                        "interval_start": starts,
+                        "calls_offered": rng.poisson(level * factor * shape).astype("float64"),
+                        "aht_seconds": rng.normal(300.0, 20.0, len(slots)),
+                    }
+                )
+            )
+    frame = pd.concat(parts, ignore_index=True)
+    return frame.sort_values(["queue", "interval_start"], kind="stable").reset_index(drop=True)

@@ -18,6 +18,7 @@ from planner.parallel import (
     default_workers,
     run_per_queue,
 )
+from planner.parallel_forecast import backtest_per_queue, forecast_per_queue
 from tests import parallel_funcs
 
 # Deliberately not alphabetical: results must follow the input's queue order, not a sort.
@@ -313,3 +314,105 @@ def test_unreachable_scheduler_is_a_config_error(history, monkeypatch) -> None:
         ConfigError, match="cannot connect to the Dask scheduler at 'tcp://127.0.0.1:9'"
     ):
         run_per_queue(parallel_funcs.running_load, history, dask_address="tcp://127.0.0.1:9")
+
+
+# --- planner.parallel_forecast: forecasts and backtests queue by queue --------------------------
+
+
+@pytest.fixture(scope="module")
+def centre() -> pd.DataFrame:
+    return parallel_funcs.small_centre()
+
+
+def test_forecast_per_queue_equals_forecast_history(centre, tmp_path) -> None:
+    from planner.forecast import forecast_history, load_model
+
+    reference = forecast_history(centre, 7, method="mean-last-weeks")
+    scaled = forecast_per_queue(centre, 7, method="mean-last-weeks", workers=1, models_dir=tmp_path)
+    # 'sales' is closed on Sundays and its history ends a day early: same common origin anyway.
+    pd.testing.assert_frame_equal(scaled.forecast.frame, reference.frame)
+    assert [c.queue for c in scaled.forecast.choices] == ["billing", "sales", "support"]
+    assert {c.method for c in scaled.forecast.choices} == {"mean-last-weeks"}
+    assert sorted(scaled.model_paths) == ["billing", "sales", "support"]
+    loaded = load_model(scaled.model_paths["sales"])
+    assert list(loaded.states_) == ["sales"]
+
+
+def test_forecast_per_queue_on_dask_equals_local(centre, dask_cluster) -> None:
+    options = {
+        "method": "auto",
+        "candidates": ("mean-last-weeks", "same-slot-last-week"),
+        "auto_origins": 1,
+    }
+    local = forecast_per_queue(centre, 7, workers=1, **options)
+    remote = forecast_per_queue(centre, 7, dask_address=dask_cluster.scheduler_address, **options)
+    assert remote.run.backend == "dask"
+    pd.testing.assert_frame_equal(remote.forecast.frame, local.forecast.frame)
+    assert remote.forecast.choices == local.forecast.choices
+    assert all(c.scores for c in remote.forecast.choices)  # the auto choice's backtest WAPEs
+
+
+def test_forecast_per_queue_keeps_other_queues_when_one_fails(centre) -> None:
+    # billing keeps only 3 days of history: too short for a forecast, the others go on.
+    short = centre.loc[
+        (centre["queue"] != "billing")
+        | (
+            centre["interval_start"]
+            >= centre["interval_start"].max().normalize() - pd.Timedelta(days=2)
+        )
+    ].reset_index(drop=True)
+    scaled = forecast_per_queue(short, 7, method="mean-last-weeks", workers=1)
+    assert [f.queue for f in scaled.run.failures] == ["billing"]
+    assert scaled.run.failures[0].error_type == "InputError"
+    assert "billing" in scaled.run.failures[0].message
+    assert list(pd.unique(scaled.forecast.frame["queue"])) == ["sales", "support"]
+    with pytest.raises(PlannerError, match="1 of 3 queues failed: queue 'billing': InputError"):
+        scaled.run.raise_for_failures()
+
+
+def test_forecast_per_queue_input_error_of_every_queue_is_raised_once(centre) -> None:
+    with pytest.raises(InputError, match="horizon_days must be in 1 .. 365, got 0"):
+        forecast_per_queue(centre, 0, method="mean-last-weeks", workers=1)
+
+
+@pytest.mark.parametrize(
+    ("options", "match"),
+    [
+        ({"method": "crystal-ball"}, "method must be 'auto' or one of .* got 'crystal-ball'"),
+        ({"candidates": ("topdown", "guess")}, "candidates must name methods in .* got 'guess'"),
+    ],
+    ids=["method", "candidates"],
+)
+def test_forecast_per_queue_bad_method(centre, options, match) -> None:
+    with pytest.raises(InputError, match=match):
+        forecast_per_queue(centre, 7, workers=1, **options)
+
+
+def test_backtest_per_queue_scores_equal_backtest(centre) -> None:
+    from planner.forecast import backtest
+
+    methods = ["mean-last-weeks", "same-slot-last-week"]
+    reference = backtest(centre, methods, n_origins=2)
+    scaled = backtest_per_queue(centre, methods, n_origins=2, workers=1)
+    pd.testing.assert_frame_equal(scaled.result.scores, reference.scores)
+    assert scaled.result.origins == reference.origins
+    assert scaled.run.ok
+
+
+@pytest.mark.parametrize(
+    ("options", "match"),
+    [
+        ({"methods": ()}, "methods must name at least one method"),
+        ({"methods": ("guess",)}, r"methods must name methods in .* got \['guess'\]"),
+        ({"horizons": ("month",)}, r"horizons must be a non-empty subset of .* got \['month'\]"),
+    ],
+    ids=["no-methods", "unknown-method", "unknown-horizon"],
+)
+def test_backtest_per_queue_bad_options(centre, options, match) -> None:
+    with pytest.raises(InputError, match=match):
+        backtest_per_queue(centre, workers=1, **options)
+
+
+def test_forecast_per_queue_history_checks() -> None:
+    with pytest.raises(InputError, match="column 'interval_start' is missing"):
+        forecast_per_queue(pd.DataFrame({"queue": ["a"]}), 7, workers=1)
