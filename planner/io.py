@@ -1157,8 +1157,14 @@ def _infer_step_minutes(
     if same_day.any():
         idx = np.flatnonzero(same_day)
         key = codes[idx] * (day.max() - day.min() + 1) + (day[idx] - day.min())
-        day_steps = pd.Series(all_steps[idx]).groupby(key).agg(["min", "size"])
-        coarse = day_steps[(day_steps["min"] > step) & (day_steps["size"] >= 3)]
+        day_steps = pd.Series(all_steps[idx]).groupby(key).agg(["min", "max", "size"])
+        # Every step of the day the same coarser length: a different grid, not scattered gaps
+        # (an export that omits empty intervals leaves irregular steps on quiet days).
+        coarse = day_steps[
+            (day_steps["min"] > step)
+            & (day_steps["min"] == day_steps["max"])
+            & (day_steps["size"] >= 3)
+        ]
         if len(coarse):
             k = int(coarse.index[0])
             j = int(idx[np.flatnonzero(key == k)[0]])

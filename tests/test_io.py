@@ -998,3 +998,37 @@ def test_bom_spaces_and_queue_called_na(tmp_path):
     )
     frame = read_history(path, tz="UTC")
     assert frame["queue"].tolist() == ["007", "007", "NA", "NA"]
+
+
+def test_sparse_day_is_gaps_not_mixed_lengths(tmp_path):
+    # An export that omits empty intervals: a quiet day with irregular steps is gaps.
+    frame = weekday_centre(days=17, minutes=5)  # three Tuesdays: the normal span is 08:00-18:00
+    quiet_day = frame["interval_start"].dt.date == pd.Timestamp("2024-01-02").date()
+    minute = frame["interval_start"].dt.minute
+    keep = ~quiet_day | minute.isin([0, 10, 35, 50])
+    load = load_history(to_csv(frame[keep], tmp_path), tz="Europe/London")
+    assert load.interval_minutes == 5
+    assert (load.gaps["kind"] == "intervals").all()
+    assert load.gaps["missing_intervals"].sum() == 10 * 12 - 10 * 4
+
+
+def test_weekend_gaps_depend_on_each_queues_calendar(tmp_path):
+    weekdays = weekday_centre(start="2024-01-01", days=21, queues=("office",))
+    every_day = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "queue": "hotline",
+                    "interval_start": pd.date_range(f"{d:%Y-%m-%d} 08:00", periods=4, freq="15min"),
+                }
+            )
+            for d in pd.date_range("2024-01-01", periods=21, freq="D")
+            if d != pd.Timestamp("2024-01-13")  # a Saturday missing
+        ],
+        ignore_index=True,
+    ).assign(calls_offered=1.0)
+    load = load_history(to_csv(pd.concat([weekdays, every_day]), tmp_path), tz="Europe/London")
+    days = load.gaps[load.gaps["kind"] == "day"]
+    assert days["queue"].tolist() == ["hotline"]
+    assert days["gap_start"].dt.strftime("%Y-%m-%d %H:%M").tolist() == ["2024-01-13 08:00"]
+    assert days["missing_intervals"].tolist() == [4]
