@@ -75,6 +75,10 @@ class ProphetPlain(ProphetForecaster):
         with _seeded(int(self.seed)):
             out = model.predict(frame.loc[:, ["ds"]])
         shape = fut.open_mask.shape
+        if "yhat_lower" not in out.columns:
+            mean = np.zeros(shape)
+            mean[day_i, slot_i] = np.clip(out["yhat"].to_numpy(), 0.0, None)
+            return QueuePrediction(mean=mean, rel_sd=np.zeros(shape[0]))
         arrays = []
         for column in ("yhat", "yhat_lower", "yhat_upper"):
             values = np.zeros(shape)

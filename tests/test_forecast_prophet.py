@@ -78,3 +78,13 @@ def test_prophet_bad_parameters(params, match):
 
     with pytest.raises(InputError, match=match):
         ProphetForecaster(**params).fit(centre(weeks=2))
+
+
+def test_prophet_without_uncertainty_samples_gives_poisson_interval():
+    out = ProphetForecaster(uncertainty_samples=0).fit(centre(weeks=3, noise_seed=26)).predict(3)
+    from scipy import stats
+
+    busy = out["calls_forecast"] > 5
+    assert busy.any()
+    expected = stats.poisson.ppf(0.9, out.loc[busy, "calls_forecast"])
+    np.testing.assert_allclose(out.loc[busy, "calls_upper"], expected)

@@ -214,9 +214,12 @@ class ProphetForecaster(ForecastMethod):
             out = model.predict(frame)
         shape = fut.open_mask.shape
         mean = np.zeros(shape)
+        mean[day_i, slot_i] = np.clip(out["yhat"].to_numpy(), 0.0, None)
+        if "yhat_lower" not in out.columns:
+            # uncertainty_samples=0: no Prophet interval, Poisson noise around the forecast only.
+            return QueuePrediction(mean=mean, rel_sd=np.zeros(shape[0]))
         lower = np.zeros(shape)
         upper = np.zeros(shape)
-        mean[day_i, slot_i] = np.clip(out["yhat"].to_numpy(), 0.0, None)
         lower[day_i, slot_i] = np.clip(out["yhat_lower"].to_numpy(), 0.0, None)
         upper[day_i, slot_i] = np.clip(out["yhat_upper"].to_numpy(), 0.0, None)
         return QueuePrediction(mean=mean, lower=lower, upper=upper)
