@@ -45,6 +45,7 @@ __all__ = [
     "build_shift_design_model",
     "evaluate_shift_design",
     "parse_dzn",
+    "parse_shift_design_instance",
     "read_shift_design_instance",
     "solve_shift_design",
 ]
