@@ -1032,3 +1032,26 @@ def test_weekend_gaps_depend_on_each_queues_calendar(tmp_path):
     assert days["queue"].tolist() == ["hotline"]
     assert days["gap_start"].dt.strftime("%Y-%m-%d %H:%M").tolist() == ["2024-01-13 08:00"]
     assert days["missing_intervals"].tolist() == [4]
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    data=st.data(),
+    tz=st.sampled_from(["Europe/London", "America/New_York", "UTC"]),
+    minutes=st.sampled_from([15, 30, 60]),
+)
+def test_gap_count_equals_rows_removed(data, tz, minutes):
+    """Rows removed from inside days are reported as exactly that many missing intervals, also
+    on the days the clocks change (London 27 Oct, New York 3 Nov 2024)."""
+    utc = pd.date_range(
+        "2024-10-25", "2024-11-06", freq=f"{minutes}min", tz="UTC", inclusive="left"
+    )
+    local = pd.Series(utc.tz_convert(tz))
+    day = local.dt.strftime("%Y-%m-%d")
+    inner = np.flatnonzero((day.duplicated(keep="first") & day.duplicated(keep="last")).to_numpy())
+    drop = data.draw(st.lists(st.sampled_from(inner.tolist()), max_size=30, unique=True))
+    frame = pd.DataFrame({"interval_start": local.dt.strftime("%Y-%m-%d %H:%M"), "calls": 1.0})
+    load = validate_history(frame.drop(index=drop), tz=tz)
+    assert load.interval_minutes == minutes
+    assert int(load.gaps["missing_intervals"].sum()) == len(drop)
+    assert (load.gaps["kind"] == "intervals").all()
