@@ -11,7 +11,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import click
 import typer
@@ -337,6 +337,384 @@ def serve_command(
         settings = dataclasses.replace(settings, database_url=database_url)
     console.print(f"planner API on http://{host}:{port} (store: {settings.database_url})")
     uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+
+
+# --- Issue 6: evaluate, scenario, accuracy, kpi ---------------------------------------------
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+_SHORT_LABELS = {
+    "calls_forecast": "calls",
+    "calls_offered": "calls",
+    "calls_actual": "actual",
+    "scheduled_hours": "sched h",
+    "service_level": "SL",
+    "service_level_lower": "SL low",
+    "service_level_upper": "SL high",
+    "service_level_p10": "SL p10",
+    "service_level_p90": "SL p90",
+    "service_level_planned": "SL plan",
+    "service_level_achieved": "SL got",
+    "asa_seconds": "ASA s",
+    "abandon_rate": "aband",
+    "occupancy": "occ",
+    "intervals_missing_target": "missed",
+    "intervals_below_target": "below",
+    "intervals": "intervals",
+    "aht_seconds": "AHT s",
+    "calls_per_agent_hour": "calls/h",
+    "cost_per_call": "cost/call",
+    "week_start": "week",
+    "volume_effect": "volume",
+    "aht_effect": "AHT",
+    "staffing_effect": "staffing",
+    "aht_wape": "AHT wape",
+    "required_hours": "req h",
+    "cost": "cost",
+}
+
+
+def _print_frame(title: str, frame: pd.DataFrame, columns: dict[str, str]) -> None:
+    """Print selected columns of a small frame as a rich table (``columns``: name -> format;
+    an empty format is a key column: text, dates without their midnight)."""
+    import math
+
+    from rich.table import Table
+
+    table = Table(title=title)
+    for name, spec in columns.items():
+        table.add_column(_SHORT_LABELS.get(name, name), justify="left" if spec == "" else "right")
+    for row in frame.itertuples(index=False):
+        cells = []
+        for name, spec in columns.items():
+            value = getattr(row, name)
+            if spec == "":
+                if hasattr(value, "strftime") and getattr(value, "tzinfo", None) is None:
+                    cells.append(value.strftime("%Y-%m-%d"))
+                elif hasattr(value, "tzinfo"):
+                    cells.append(_short_time(value))
+                else:
+                    cells.append(str(value))
+            elif isinstance(value, float) and math.isnan(value):
+                cells.append("-")
+            else:
+                cells.append(format(value, spec))
+        table.add_row(*cells)
+    Console().print(table)
+
+
+def _write_outputs(out: Path, frames: dict[str, tuple[pd.DataFrame, str]]) -> None:
+    """Write each non-empty frame into ``out`` and list the files (empty ones are named)."""
+    from planner.io import write_frame
+
+    out.mkdir(parents=True, exist_ok=True)
+    for label, (frame, name) in frames.items():
+        if len(frame) == 0:
+            console.print(f"  {label:<22} none (no rows), not written")
+        else:
+            console.print(f"  {label:<22} {write_frame(frame, out / name)}")
+
+
+def _read_plan_agents(path: Path, tz: str | None) -> pd.DataFrame:
+    """A roster's coverage (agents_scheduled) or a requirements file (agents_to_schedule)."""
+    from planner.errors import InputError
+    from planner.io import read_frame
+
+    frame = read_frame(
+        path,
+        ("queue", "interval_start"),
+        tz=tz,
+        optional=("agents_scheduled", "agents_to_schedule"),
+    )
+    if "agents_scheduled" not in frame.columns:
+        if "agents_to_schedule" not in frame.columns:
+            raise InputError(
+                f"{path}: needs a column agents_scheduled (a roster's coverage) or "
+                "agents_to_schedule (a requirements file); got neither"
+            )
+        frame = frame.rename(columns={"agents_to_schedule": "agents_scheduled"})
+    return frame.loc[:, ["queue", "interval_start", "agents_scheduled"]]
+
+
+ModelOption = Annotated[
+    str | None,
+    typer.Option(
+        "--model", help="erlang-a or erlang-c (default: Erlang A when --patience-seconds is given)."
+    ),
+]
+PatienceOption = Annotated[
+    float | None,
+    typer.Option("--patience-seconds", min=0.001, help="Mean caller patience (Erlang A)."),
+]
+AnswerOption = Annotated[
+    float,
+    typer.Option(
+        "--answer-seconds", min=0.001, help="Answer target of the service level (the 20 in 80/20)."
+    ),
+]
+ServiceLevelOption = Annotated[
+    float,
+    typer.Option("--service-level", min=0, max=1, help="Service-level target, a fraction (0.8)."),
+]
+TzOption = Annotated[
+    str | None, typer.Option("--tz", help="IANA time zone of naive timestamps, e.g. Europe/London.")
+]
+
+
+@app.command("evaluate")
+def evaluate_command(
+    roster: Annotated[
+        Path,
+        typer.Argument(
+            help="Coverage CSV/Parquet (queue, interval_start, agents_scheduled) or a "
+            "requirements file (agents_to_schedule)."
+        ),
+    ],
+    forecast: Annotated[
+        Path, typer.Argument(help="Forecast CSV/Parquet (calls_forecast, aht_seconds_forecast).")
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Folder for the evaluation CSVs.")
+    ] = Path("evaluation"),
+    shrinkage: Annotated[
+        float, typer.Option(min=0, max=0.999, help="Fraction of heads not on the phones.")
+    ] = 0.0,
+    model: ModelOption = None,
+    patience_seconds: PatienceOption = None,
+    answer_seconds: AnswerOption = 20.0,
+    service_level: ServiceLevelOption = 0.8,
+    max_abandon: Annotated[
+        float | None,
+        typer.Option("--max-abandon", min=0, max=1, help="Abandonment ceiling, a fraction."),
+    ] = None,
+    simulate: Annotated[
+        bool, typer.Option("--simulate", help="Also run the discrete-event simulation.")
+    ] = False,
+    replications: Annotated[int, typer.Option(min=1, help="Simulation replications.")] = 10,
+    seed: Annotated[int, typer.Option(min=0, help="Simulation seed.")] = 0,
+    handle_time: Annotated[
+        str, typer.Option(help="Simulated handle times: exponential or lognormal.")
+    ] = "exponential",
+    aht_cv: Annotated[
+        float, typer.Option(help="Coefficient of variation of lognormal handle times.")
+    ] = 1.0,
+    tz: TzOption = None,
+) -> None:
+    """Predict SL, ASA, abandonment and occupancy of a roster per interval (and simulate it)."""
+    from planner.evaluate import evaluate_plan
+    from planner.io import read_forecast
+
+    coverage = _read_plan_agents(roster, tz)
+    frame = read_forecast(forecast, tz=tz)
+    evaluation = evaluate_plan(
+        frame,
+        coverage,
+        shrinkage=shrinkage,
+        model=model,
+        patience_seconds=patience_seconds,
+        answer_target_seconds=answer_seconds,
+        service_level_target=service_level,
+        max_abandon_rate=max_abandon,
+        name=str(forecast),
+    )
+    outputs = {
+        "intervals": (evaluation.intervals, "evaluation_intervals.csv"),
+        "daily": (evaluation.daily, "evaluation_daily.csv"),
+        "weekly": (evaluation.weekly, "evaluation_weekly.csv"),
+        "missing target": (evaluation.missing_target, "intervals_missing_target.csv"),
+    }
+    _print_frame(
+        f"evaluation ({evaluation.model.replace('_', ' ')}), weekly",
+        evaluation.weekly,
+        {
+            "queue": "",
+            "week_start": "",
+            "calls_forecast": ",.0f",
+            "scheduled_hours": ",.1f",
+            "service_level": ".3f",
+            "asa_seconds": ".1f",
+            "abandon_rate": ".3f",
+            "occupancy": ".3f",
+            "intervals_missing_target": ",d",
+        },
+    )
+    if simulate:
+        from planner.simulate import simulate_plan
+
+        with progress_bars() as progress:
+            result = simulate_plan(
+                frame,
+                coverage,
+                shrinkage=shrinkage,
+                handle_time=handle_time,  # type: ignore[arg-type]
+                aht_cv=aht_cv,
+                patience_seconds=patience_seconds,
+                answer_target_seconds=answer_seconds,
+                replications=replications,
+                seed=seed,
+                progress=progress,
+            )
+        outputs["simulation intervals"] = (result.intervals, "simulation_intervals.csv")
+        outputs["simulation daily"] = (result.daily, "simulation_daily.csv")
+        outputs["simulation weekly"] = (result.weekly, "simulation_weekly.csv")
+        _print_frame(
+            f"simulation, {replications} replications (95 % CI), weekly",
+            result.weekly,
+            {
+                "queue": "",
+                "week_start": "",
+                "calls_offered": ",.0f",
+                "service_level": ".3f",
+                "service_level_lower": ".3f",
+                "service_level_upper": ".3f",
+                "asa_seconds": ".1f",
+                "abandon_rate": ".3f",
+            },
+        )
+    _write_outputs(out, outputs)
+
+
+@app.command("kpi")
+def kpi_command(
+    history: Annotated[Path, typer.Argument(help="Interval history, CSV or Parquet.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the KPI CSVs.")] = Path(
+        "kpi"
+    ),
+    service_level: ServiceLevelOption = 0.8,
+    max_abandon: Annotated[
+        float | None,
+        typer.Option("--max-abandon", min=0, max=1, help="Abandonment ceiling, a fraction."),
+    ] = None,
+    cost_per_hour: Annotated[
+        float | None,
+        typer.Option("--cost-per-hour", min=0.0001, help="Cost of one staffed agent-hour."),
+    ] = None,
+    tz: TzOption = None,
+) -> None:
+    """KPIs the centre achieved, per interval, day, week and queue, with their spread."""
+    from planner.io import read_history
+    from planner.kpi import kpi_report
+
+    frame = read_history(history, tz=tz)
+    report = kpi_report(
+        frame,
+        service_level_target=service_level,
+        max_abandon_rate=max_abandon,
+        cost_per_agent_hour=cost_per_hour,
+        source=str(history),
+    )
+    outputs = {
+        "intervals": (report.intervals, "kpi_intervals.csv"),
+        "daily": (report.daily, "kpi_daily.csv"),
+        "weekly": (report.weekly, "kpi_weekly.csv"),
+        "totals": (report.totals, "kpi_totals.csv"),
+        "below target": (report.below_target, "kpi_below_target.csv"),
+    }
+    _print_frame(
+        "KPIs achieved (rates weighted by calls; p10/p90 over intervals)",
+        report.totals,
+        {
+            "queue": "",
+            "calls_offered": ",.0f",
+            "service_level": ".3f",
+            "service_level_p10": ".3f",
+            "service_level_p90": ".3f",
+            "abandon_rate": ".3f",
+            "aht_seconds": ".0f",
+            "occupancy": ".3f",
+            "intervals_below_target": ",d",
+        },
+    )
+    for note in report.notes:
+        console.print(f"note: {note}")
+    _write_outputs(out, outputs)
+
+
+@app.command("accuracy")
+def accuracy_command(
+    forecast: Annotated[
+        str, typer.Argument(help="Forecast CSV/Parquet, or a saved forecast version id.")
+    ],
+    actuals: Annotated[Path, typer.Argument(help="Actual interval history, CSV or Parquet.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the accuracy CSVs.")] = Path(
+        "accuracy"
+    ),
+    models_dir: Annotated[
+        Path, typer.Option("--models-dir", help="Where forecast versions are saved.")
+    ] = Path("models"),
+    plan: Annotated[
+        Path | None,
+        typer.Option(
+            "--plan",
+            help="The plan's coverage or requirements file: planned vs achieved and the SL miss.",
+        ),
+    ] = None,
+    shrinkage: Annotated[
+        float, typer.Option(min=0, max=0.999, help="Shrinkage of the plan's heads.")
+    ] = 0.0,
+    model: ModelOption = None,
+    patience_seconds: PatienceOption = None,
+    answer_seconds: AnswerOption = 20.0,
+    tz: TzOption = None,
+) -> None:
+    """Forecast against actual: WAPE, bias, MASE; planned against achieved; the SL miss in parts."""
+    from planner.accuracy import forecast_accuracy, load_forecast
+    from planner.io import read_history
+
+    forecast_frame = load_forecast(forecast, str(models_dir))
+    history = read_history(actuals, tz=tz)
+    agents = _read_plan_agents(plan, tz) if plan is not None else None
+    report = forecast_accuracy(
+        forecast_frame,
+        history,
+        agents=agents,
+        shrinkage=shrinkage,
+        model=model,
+        patience_seconds=patience_seconds,
+        answer_target_seconds=answer_seconds,
+        source=str(actuals),
+    )
+    outputs = {
+        "intervals": (report.intervals, "accuracy_intervals.csv"),
+        "scores": (report.scores, "accuracy_scores.csv"),
+        "daily": (report.daily, "accuracy_daily.csv"),
+        "weekly": (report.weekly, "accuracy_weekly.csv"),
+    }
+    _print_frame(
+        "forecast accuracy (bias > 0: over-forecast)",
+        report.scores,
+        {
+            "queue": "",
+            "level": "",
+            "calls_forecast": ",.0f",
+            "calls_actual": ",.0f",
+            "wape": ".3f",
+            "bias": "+.3f",
+            "mase": ".2f",
+            "aht_wape": ".3f",
+        },
+    )
+    if report.planned_vs_achieved is not None:
+        outputs["planned vs achieved"] = (report.planned_vs_achieved, "planned_vs_achieved.csv")
+        _print_frame(
+            "service level: planned, achieved, and the miss in parts",
+            report.planned_vs_achieved,
+            {
+                "queue": "",
+                "day": "",
+                "service_level_planned": ".3f",
+                "service_level_achieved": ".3f",
+                "volume_effect": "+.3f",
+                "aht_effect": "+.3f",
+                "staffing_effect": "+.3f",
+                "residual": "+.3f",
+            },
+        )
+    for note in report.notes:
+        console.print(f"note: {note}")
+    _write_outputs(out, outputs)
 
 
 def main(argv: list[str] | None = None) -> None:
