@@ -181,6 +181,31 @@ def _method_names(items: list[str] | None, default: tuple[str, ...]) -> tuple[st
     return tuple(names) or default
 
 
+WorkersOption = Annotated[
+    int | None,
+    typer.Option(
+        "--workers",
+        min=0,
+        help="Run the queues in N local worker processes (0: every core). "
+        "Default: this process, one queue after another.",
+    ),
+]
+DaskOption = Annotated[
+    str | None,
+    typer.Option(
+        "--dask",
+        envvar="PLANNER_DASK_ADDRESS",
+        help="Run the queues on a running Dask cluster, e.g. tcp://scheduler:8786 "
+        "(default: $PLANNER_DASK_ADDRESS).",
+    ),
+]
+
+
+def _slowest_queues(run: object) -> str:
+    """``"q7 4.1 s, q2 3.9 s, q9 3.0 s"`` from a :class:`planner.parallel.PerQueueRun`."""
+    return ", ".join(f"{q} {s:.1f} s" for q, s in run.slowest(3).items())  # type: ignore[attr-defined]
+
+
 @app.command("forecast")
 def forecast_command(
     history: Annotated[Path, typer.Argument(help="Interval history, CSV or Parquet.")],
@@ -215,6 +240,8 @@ def forecast_command(
     save: Annotated[
         bool, typer.Option("--save/--no-save", help="Save the fitted models and a forecast version.")
     ] = True,
+    workers: WorkersOption = None,
+    dask: DaskOption = None,
 ) -> None:
     """Forecast calls (and AHT) per interval for the days after the history."""
     from rich.table import Table
@@ -223,17 +250,36 @@ def forecast_command(
     from planner.io import read_history, write_frame
 
     frame = read_history(history, tz=tz)
+    scaled = None
     with progress_bars() as progress:
-        run = forecast_history(
-            frame,
-            horizon_days,
-            method=method,
-            candidates=_method_names(candidates, AUTO_CANDIDATES),
-            country_holidays=country,
-            special_days=special_day,
-            seed=seed,
-            progress=progress,
-        )
+        if workers is None and not dask:
+            run = forecast_history(
+                frame,
+                horizon_days,
+                method=method,
+                candidates=_method_names(candidates, AUTO_CANDIDATES),
+                country_holidays=country,
+                special_days=special_day,
+                seed=seed,
+                progress=progress,
+            )
+        else:  # queue by queue on local processes or a Dask cluster (planner.parallel)
+            from planner.parallel_forecast import forecast_per_queue
+
+            scaled = forecast_per_queue(
+                frame,
+                horizon_days,
+                method=method,
+                candidates=_method_names(candidates, AUTO_CANDIDATES),
+                country_holidays=country,
+                special_days=special_day,
+                seed=seed,
+                models_dir=models_dir if save else None,
+                workers=workers or None,
+                dask_address=dask or None,
+                progress=progress,
+            )
+            run = scaled.forecast
     write_frame(run.frame, out)
     table = Table(title=f"forecast: {len(run.frame):,} intervals, {horizon_days} days -> {out}")
     for label in ("queue", "method", "calls", "first interval", "last interval"):
@@ -252,9 +298,15 @@ def forecast_command(
         console.print(f"{choice.queue}: {choice.method}: {choice.reason}")
     if save:
         version = save_forecast_version(run.frame, models_dir, choices=run.choices)
-        for choice in run.choices:
+        for choice in run.choices if scaled is None else ():  # workers saved their queues' models
             save_model(run.models[choice.method], choice.queue, models_dir, scores=choice.scores)
         console.print(f"saved forecast version {version} and models under {models_dir}")
+    if scaled is not None:
+        console.print(
+            f"{len(scaled.run.queues)} queues on {scaled.run.workers} {scaled.run.backend} workers "
+            f"in {scaled.run.wall_seconds:.1f} s; slowest: {_slowest_queues(scaled.run)}"
+        )
+        scaled.run.raise_for_failures()
 
 
 @app.command("backtest")
@@ -274,6 +326,8 @@ def backtest_command(
         str | None, typer.Option("--country", help="Public holidays of this country, e.g. US, GB.")
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed of Prophet's uncertainty draws.")] = 0,
+    workers: WorkersOption = None,
+    dask: DaskOption = None,
 ) -> None:
     """Rolling-origin accuracy (WAPE, bias, MASE) of each method, day-ahead and weeks 1 and 2."""
     from rich.table import Table
@@ -288,10 +342,26 @@ def backtest_command(
         from planner.errors import InputError
 
         raise InputError(f"--methods must name methods in {sorted(METHODS)}, got {unknown}")
+    scaled = None
     with progress_bars() as progress:
-        result = backtest(
-            frame, names, n_origins=origins, country_holidays=country, seed=seed, progress=progress
-        )
+        if workers is None and not dask:
+            result = backtest(
+                frame, names, n_origins=origins, country_holidays=country, seed=seed, progress=progress
+            )
+        else:  # queue by queue on local processes or a Dask cluster (planner.parallel)
+            from planner.parallel_forecast import backtest_per_queue
+
+            scaled = backtest_per_queue(
+                frame,
+                names,
+                n_origins=origins,
+                country_holidays=country,
+                seed=seed,
+                workers=workers or None,
+                dask_address=dask or None,
+                progress=progress,
+            )
+            result = scaled.result
     write_frame(result.scores, out)
     interval = result.scores.loc[result.scores["level"] == "interval"].sort_values(
         ["queue", "method", "horizon"], kind="stable"
@@ -313,6 +383,12 @@ def backtest_command(
             f"{100 * row.coverage:.1f}",
         )
     Console().print(table)
+    if scaled is not None:
+        console.print(
+            f"{len(scaled.run.queues)} queues on {scaled.run.workers} {scaled.run.backend} workers "
+            f"in {scaled.run.wall_seconds:.1f} s; slowest: {_slowest_queues(scaled.run)}"
+        )
+        scaled.run.raise_for_failures()
 
 
 @app.command("serve")
