@@ -31,6 +31,17 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import InputError
+from planner.forecast import (
+    AUTO_CANDIDATES,
+    METHODS,
+    BacktestResult,
+    ForecastRun,
+    MethodChoice,
+    backtest,
+    forecast_history,
+    save_model,
+)
+from planner.forecast.backtest import HORIZONS, default_origins
 from planner.parallel import PerQueueRun, run_per_queue
 from planner.progress import ProgressCallback
 
@@ -62,7 +73,7 @@ class ForecastScaleOut:
         Failures ``(queue, error type, message)``, seconds per queue, backend.
     """
 
-    forecast: Any
+    forecast: ForecastRun
     model_paths: dict[str, Path]
     run: PerQueueRun
 
@@ -71,7 +82,7 @@ class ForecastScaleOut:
 class BacktestScaleOut:
     """Result of :func:`backtest_per_queue`: the ``BacktestResult`` and the per-queue run."""
 
-    result: Any
+    result: BacktestResult
     run: PerQueueRun
 
 
@@ -93,8 +104,6 @@ def forecast_one_queue(
     Returns the forecast frame (``FORECAST_COLUMNS``) and a one-row choice frame
     (queue, method, reason, scores_json, model_path).
     """
-    from planner.forecast import forecast_history, save_model
-
     run = forecast_history(
         queue_frame,
         horizon_days,
@@ -166,8 +175,6 @@ def forecast_per_queue(
     ForecastScaleOut
         The forecast of the successful queues and the failures by queue.
     """
-    from planner.forecast import AUTO_CANDIDATES, METHODS, ForecastRun, MethodChoice
-
     chosen = tuple(candidates) if candidates is not None else AUTO_CANDIDATES
     _check_methods(method, chosen, METHODS)
     last_start = _last_start(history)
@@ -223,8 +230,6 @@ def backtest_one_queue(
     seed: int,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Backtest one queue at the given origins; returns (scores, forecasts) frames."""
-    from planner.forecast import backtest
-
     result = backtest(
         queue_frame,
         methods,
@@ -269,9 +274,6 @@ def backtest_per_queue(
     workers, dask_address, chunk_queues, progress
         See :func:`planner.parallel.run_per_queue`; progress counts queues ("backtest").
     """
-    from planner.forecast import METHODS, BacktestResult
-    from planner.forecast.backtest import HORIZONS, default_origins
-
     names = tuple(methods)
     if not names:
         raise InputError("methods must name at least one method, got none")

@@ -416,3 +416,74 @@ def test_backtest_per_queue_bad_options(centre, options, match) -> None:
 def test_forecast_per_queue_history_checks() -> None:
     with pytest.raises(InputError, match="column 'interval_start' is missing"):
         forecast_per_queue(pd.DataFrame({"queue": ["a"]}), 7, workers=1)
+
+
+# --- the CLI's --workers / --dask ----------------------------------------------------------------
+
+
+def _run_cli(argv: list[str]) -> int:
+    from planner.cli import main
+
+    try:
+        main(argv)
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
+    return 0
+
+
+def test_cli_forecast_workers_writes_the_serial_forecast(centre, tmp_path) -> None:
+    history = tmp_path / "history.csv"
+    centre.to_csv(history, index=False)
+    common = ["forecast", str(history), "--horizon-days", "7", "--method", "mean-last-weeks"]
+    assert _run_cli([*common, "--no-save", "-o", str(tmp_path / "serial.csv")]) == 0
+    assert (
+        _run_cli(
+            [
+                *common,
+                "--workers",
+                "1",
+                "--models-dir",
+                str(tmp_path / "m"),
+                "-o",
+                str(tmp_path / "par.csv"),
+            ]
+        )
+        == 0
+    )
+    assert (tmp_path / "serial.csv").read_bytes() == (tmp_path / "par.csv").read_bytes()
+    assert len(list((tmp_path / "m" / "mean-last-weeks").glob("*.json"))) == 3
+
+
+def test_cli_forecast_failed_queue_exits_2_naming_it(centre, tmp_path, capsys) -> None:
+    keep = (centre["queue"] != "billing") | (
+        centre["interval_start"] >= pd.Timestamp("2026-03-13", tz="Europe/London")
+    )
+    history = tmp_path / "history.csv"
+    centre.loc[keep].to_csv(history, index=False)
+    out = tmp_path / "forecast.csv"
+    argv = [
+        "forecast",
+        str(history),
+        "--horizon-days",
+        "7",
+        "--method",
+        "mean-last-weeks",
+        "--no-save",
+    ]
+    assert _run_cli([*argv, "--workers", "1", "-o", str(out)]) == 2
+    assert (
+        "planner: error: 1 of 3 queues failed: queue 'billing': InputError"
+        in capsys.readouterr().err
+    )
+    written = pd.read_csv(out)
+    assert sorted(written["queue"].unique()) == ["sales", "support"]  # the others were kept
+
+
+def test_cli_dask_option_reads_the_environment(centre, tmp_path, monkeypatch, capsys) -> None:
+    monkeypatch.setenv(DASK_ADDRESS_ENV, "tcp://127.0.0.1:9")
+    monkeypatch.setattr(parallel, "DASK_CONNECT_TIMEOUT_SECONDS", 1.0)
+    history = tmp_path / "history.csv"
+    centre.to_csv(history, index=False)
+    argv = ["backtest", str(history), "--methods", "mean-last-weeks", "-o", str(tmp_path / "b.csv")]
+    assert _run_cli(argv) == 2
+    assert "cannot connect to the Dask scheduler at 'tcp://127.0.0.1:9'" in capsys.readouterr().err
