@@ -7,10 +7,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from fastapi.responses import Response
+from pydantic import BaseModel
+
 from api.schemas.common import FrameInfo, JobOut, JobProgress
 from planner.storage import FrameRecord, JobRecord
 
-__all__ = ["frame_info", "frame_records", "job_out"]
+__all__ = ["frame_info", "frame_records", "job_out", "model_response", "rows_frame"]
 
 
 def frame_info(record: FrameRecord) -> FrameInfo:
@@ -73,3 +76,26 @@ def frame_records(frame: pd.DataFrame, columns: tuple[str, ...]) -> list[dict[st
         else:
             out[column] = [None if pd.isna(v) else v for v in series.tolist()]
     return [dict(zip(columns, row, strict=True)) for row in zip(*out.values(), strict=True)]
+
+
+def rows_frame(rows: list[Any], columns: tuple[str, ...], timezone: str | None = None) -> pd.DataFrame:
+    """Validated request rows (pydantic models) as a frame, built column by column.
+
+    ``interval_start`` (timezone-aware datetimes) becomes instants in ``timezone`` (UTC when
+    None).
+    """
+    data: dict[str, Any] = {column: [getattr(row, column) for row in rows] for column in columns}
+    if "interval_start" in data:
+        starts = pd.to_datetime(data["interval_start"], utc=True)
+        data["interval_start"] = starts.tz_convert(timezone or "UTC")
+    return pd.DataFrame(data)
+
+
+def model_response(model: type[BaseModel], payload: dict[str, Any], status_code: int = 200) -> Response:
+    """Validate ``payload`` against ``model`` once and answer its JSON.
+
+    Large answers (a week of rows) skip FastAPI's second validation of a returned model; the
+    route still declares ``response_model`` for the OpenAPI schema.
+    """
+    body = model.model_validate(payload).model_dump_json()
+    return Response(content=body, media_type="application/json", status_code=status_code)

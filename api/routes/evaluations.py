@@ -6,12 +6,13 @@ from typing import Annotated, Any
 
 import pandas as pd
 from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi.responses import Response
 
-from api.convert import frame_info, frame_records
+from api.convert import frame_info, frame_records, model_response, rows_frame
 from api.deps import SettingsDep, StorageDep, check_rows
 from api.errors import planner_errors_at
 from api.schemas.common import ErrorMessage, FrameInfo
-from api.schemas.evaluations import EvaluationOut, EvaluationRequest, EvaluationRow, PeriodRow
+from api.schemas.evaluations import EvaluationOut, EvaluationRequest
 from planner.evaluate import EVALUATION_COLUMNS, PERIOD_COLUMNS, evaluate_plan
 from planner.storage import Storage
 
@@ -28,15 +29,6 @@ def _periods(frame: pd.DataFrame, key: str | None) -> list[dict[str, Any]]:
     return rows
 
 
-def _rows_frame(rows: list[Any], timezone: str | None) -> pd.DataFrame:
-    """Request rows as a frame; date-times as instants in ``timezone`` (UTC when None)."""
-    frame = pd.DataFrame.from_records([row.model_dump() for row in rows])
-    starts = [row.interval_start for row in rows]
-    instants = pd.to_datetime([t.isoformat() for t in starts], utc=True, format="ISO8601")
-    frame["interval_start"] = instants.tz_convert(timezone or "UTC")
-    return frame
-
-
 @router.post(
     "",
     response_model=EvaluationOut,
@@ -44,7 +36,7 @@ def _rows_frame(rows: list[Any], timezone: str | None) -> pd.DataFrame:
     responses={404: {"model": ErrorMessage}},
     summary="Predict the KPIs of a plan (Erlang C / A)",
 )
-def evaluate(body: EvaluationRequest, storage: StorageDep, settings: SettingsDep) -> EvaluationOut:
+def evaluate(body: EvaluationRequest, storage: StorageDep, settings: SettingsDep) -> Response:
     """Service level, ASA, abandonment, occupancy per interval, day, week and in total.
 
     Days and weeks of the aggregates are counted in ``timezone`` (UTC when omitted); a stored
@@ -53,14 +45,17 @@ def evaluate(body: EvaluationRequest, storage: StorageDep, settings: SettingsDep
     parent_id = None
     if body.rows is not None:
         check_rows(len(body.rows), "rows", settings)
-        forecast, agents, where = _rows_frame(body.rows, body.timezone), "agents_scheduled", "rows"
+        columns = ("queue", "interval_start", "calls_forecast", "aht_seconds_forecast", "agents_scheduled")
+        forecast, agents, where = rows_frame(body.rows, columns, body.timezone), "agents_scheduled", "rows"
     else:
         assert body.forecast_id is not None and body.coverage is not None
         check_rows(len(body.coverage), "coverage", settings)
         if storage.get_frame(body.forecast_id, kind="forecast") is None:
             raise HTTPException(status_code=404, detail=f"forecast_id: no forecast {body.forecast_id!r}")
         forecast = storage.load_frame(body.forecast_id)
-        coverage = _rows_frame(body.coverage, str(forecast["interval_start"].dt.tz))
+        coverage = rows_frame(
+            body.coverage, ("queue", "interval_start", "agents_scheduled"), str(forecast["interval_start"].dt.tz)
+        )
         agents, where, parent_id = coverage, "forecast", body.forecast_id
     with planner_errors_at("body"):
         result = evaluate_plan(
@@ -92,25 +87,27 @@ def evaluate(body: EvaluationRequest, storage: StorageDep, settings: SettingsDep
             "intervals_missing_target": len(result.missing_target),
         },
     )
-    return _evaluation_out(record.id, storage, intervals=result.intervals)
+    return model_response(EvaluationOut, _evaluation_payload(record.id, storage, result.intervals), 201)
 
 
-def _evaluation_out(evaluation_id: str, storage: Storage, intervals: pd.DataFrame | None = None) -> EvaluationOut:
+def _evaluation_payload(
+    evaluation_id: str, storage: Storage, intervals: pd.DataFrame | None = None
+) -> dict[str, Any]:
     record = storage.get_frame(evaluation_id, kind="evaluation")
     if record is None:
         raise HTTPException(status_code=404, detail=f"evaluation_id: no evaluation {evaluation_id!r}")
     if intervals is None:
         intervals = storage.load_frame(evaluation_id)
-    return EvaluationOut(
-        evaluation=frame_info(record),
-        model=record.meta["model"],
-        interval_minutes=record.interval_minutes or 0,
-        totals=[PeriodRow(**r) for r in record.meta["totals"]],
-        weekly=[PeriodRow(**r) for r in record.meta["weekly"]],
-        daily=[PeriodRow(**r) for r in record.meta["daily"]],
-        intervals_missing_target=record.meta["intervals_missing_target"],
-        intervals=[EvaluationRow(**r) for r in frame_records(intervals, EVALUATION_COLUMNS)],
-    )
+    return {
+        "evaluation": frame_info(record),
+        "model": record.meta["model"],
+        "interval_minutes": record.interval_minutes or 0,
+        "totals": record.meta["totals"],
+        "weekly": record.meta["weekly"],
+        "daily": record.meta["daily"],
+        "intervals_missing_target": record.meta["intervals_missing_target"],
+        "intervals": frame_records(intervals, EVALUATION_COLUMNS),
+    }
 
 
 @router.get("", response_model=list[FrameInfo], summary="List evaluations, newest first")
@@ -129,6 +126,6 @@ def list_evaluations(
     responses={404: {"model": ErrorMessage}},
     summary="A stored evaluation",
 )
-def get_evaluation(evaluation_id: EvaluationId, storage: StorageDep) -> EvaluationOut:
+def get_evaluation(evaluation_id: EvaluationId, storage: StorageDep) -> Response:
     """The stored evaluation with its per-interval KPIs and aggregates."""
-    return _evaluation_out(evaluation_id, storage)
+    return model_response(EvaluationOut, _evaluation_payload(evaluation_id, storage))
