@@ -1238,9 +1238,11 @@ def _find_gaps(
 ) -> pd.DataFrame:
     """Missing intervals inside each day's normal open span, and missing weekdays.
 
-    Arrays are sorted by (queue code, utc) and unique. The normal open span of a (queue, weekday)
-    is the most common first and last local clock time of its days; a weekday normally has data
-    when at least half of its dates in the queue's span have data.
+    Arrays are sorted by (queue code, utc) and unique. The normal open span of a day is the median
+    first and last local clock time of the nine nearest dates with data on the same weekday (so
+    it follows a change of opening hours); a missing day's span is the most common one of its
+    weekday. A weekday normally has data when at least half of its dates in the queue's span have
+    data (a centre closed at weekends has no weekend gaps).
     """
     step = interval_minutes * _NS_PER_MINUTE
     day = wall_ns // _NS_PER_DAY
@@ -1282,9 +1284,10 @@ def _find_gaps(
         )
 
     # 2. Missing intervals at the start or end of a day, against its weekday's normal span.
-    key = pd.MultiIndex.from_arrays([days["code"], days["weekday"]])
-    normal_first = first_mode.reindex(key).to_numpy(dtype=np.int64)
-    normal_last = last_mode.reindex(key).to_numpy(dtype=np.int64)
+    # The normal span of a day is the median over the same weekday's nine nearest dates, so that
+    # a permanent change of opening hours moves the normal span with it.
+    normal_first = _rolling_median_by(days, "first_tod", window=9)
+    normal_last = _rolling_median_by(days, "last_tod", window=9)
     day_ns = days["day"].to_numpy() * _NS_PER_DAY
     expected_first = _localise_wall(day_ns + normal_first, tz)
     expected_last = _localise_wall(day_ns + normal_last, tz)
@@ -1359,6 +1362,17 @@ def _find_gaps(
             "kind": pd.Series(found["kind"].to_numpy(), dtype="str"),
         }
     )
+
+
+def _rolling_median_by(days: pd.DataFrame, column: str, *, window: int) -> np.ndarray:
+    """Per (code, weekday), centred rolling median (lower) of ``column``; aligned with ``days``."""
+    rolled = (
+        days.groupby(["code", "weekday"], sort=False)[column]
+        .rolling(window, center=True, min_periods=1)
+        .quantile(0.5, interpolation="lower")
+    )
+    aligned = rolled.droplevel([0, 1]).sort_index()
+    return aligned.to_numpy(dtype=np.int64)
 
 
 def _mode_by(days: pd.DataFrame, column: str) -> pd.Series:

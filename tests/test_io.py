@@ -1055,3 +1055,12 @@ def test_gap_count_equals_rows_removed(data, tz, minutes):
     assert load.interval_minutes == minutes
     assert int(load.gaps["missing_intervals"].sum()) == len(drop)
     assert (load.gaps["kind"] == "intervals").all()
+
+
+def test_changed_opening_hours_are_not_gaps(tmp_path):
+    # Open 08:00-20:00 for eight weeks, then 08:00-18:00 for four: the shorter days are not
+    # missing 8 intervals each (the most common span over the whole history would say so).
+    early = weekday_centre(start="2024-01-01", days=56, close_time="20:00")
+    late = weekday_centre(start="2024-02-26", days=28, close_time="18:00")
+    load = load_history(to_csv(pd.concat([early, late]), tmp_path), tz="Europe/London")
+    assert len(load.gaps) == 0
