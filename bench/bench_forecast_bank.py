@@ -54,12 +54,20 @@ class ProphetPlain(ProphetForecaster):
 
         _quiet()
         frame, day_i, slot_i = self._frame(
-            grid, grid.dates, grid.day_type, grid.day_type * 0.0, grid.slot_seen & grid.observed[:, None]
+            grid,
+            grid.dates,
+            grid.day_type,
+            grid.day_type * 0.0,
+            grid.slot_seen & grid.observed[:, None],
         )
         frame = frame.loc[:, ["ds"]].assign(y=grid.calls[day_i, slot_i])
-        model = Prophet(daily_seasonality=True, weekly_seasonality=True, yearly_seasonality=False,
-                        uncertainty_samples=int(self.uncertainty_samples),
-                        interval_width=float(self.interval_level))
+        model = Prophet(
+            daily_seasonality=True,
+            weekly_seasonality=True,
+            yearly_seasonality=False,
+            uncertainty_samples=int(self.uncertainty_samples),
+            interval_width=float(self.interval_level),
+        )
         model.fit(frame)
         return _ProphetState(model_json=model_to_json(model), parts=[])
 
@@ -71,7 +79,9 @@ class ProphetPlain(ProphetForecaster):
         from planner.forecast.prophet_model import _seeded
 
         model = model_from_json(state.model_json)
-        frame, day_i, slot_i = self._frame(grid, fut.dates, fut.day_type, fut.after_closure, fut.open_mask)
+        frame, day_i, slot_i = self._frame(
+            grid, fut.dates, fut.day_type, fut.after_closure, fut.open_mask
+        )
         with _seeded(int(self.seed)):
             out = model.predict(frame.loc[:, ["ds"]])
         shape = fut.open_mask.shape
@@ -119,7 +129,9 @@ def methods(with_prophet: bool) -> dict[str, ForecastMethod]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=int, nargs="+", default=[30, 15, 5])
-    parser.add_argument("--origins", nargs="+", default=["readme", "holdout"], choices=list(ORIGIN_SETS))
+    parser.add_argument(
+        "--origins", nargs="+", default=["readme", "holdout"], choices=list(ORIGIN_SETS)
+    )
     parser.add_argument("--no-prophet", action="store_true")
     args = parser.parse_args()
     if not DATA.is_dir():
@@ -130,7 +142,9 @@ def main() -> int:
         history = load_bank(minutes)
         for set_name in args.origins:
             started = time.perf_counter()
-            result = backtest(history, methods(not args.no_prophet), origins=list(ORIGIN_SETS[set_name]))
+            result = backtest(
+                history, methods(not args.no_prophet), origins=list(ORIGIN_SETS[set_name])
+            )
             seconds = time.perf_counter() - started
             wape = (100 * result.table("interval", "wape")).round(2).droplevel(0)
             wape = wape.loc[:, ["day", "week1", "week2"]]
@@ -142,8 +156,11 @@ def main() -> int:
             day_wape = (100 * result.table("day", "wape")).round(2).droplevel(0)
             wape["daily-total w1"] = day_wape["week1"]
             first = result.origins[0].date()
-            print(f"\n{minutes}-min, origins '{set_name}' (5 Mondays from {first}), WAPE % per interval "
-                  f"({seconds:.0f} s)")
+            print(
+                f"\n{minutes}-min, origins '{set_name}' (5 Mondays from {first}), "
+                f"WAPE % per interval "
+                f"({seconds:.0f} s)"
+            )
             print(wape.to_string())
             sys.stdout.flush()
     return 0

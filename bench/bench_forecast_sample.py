@@ -13,7 +13,14 @@ import time
 
 import pandas as pd
 
-from planner.forecast import AutoForecaster, MeanLastWeeks, ProphetForecaster, SameSlotLastWeek, TopDown, backtest
+from planner.forecast import (
+    AutoForecaster,
+    MeanLastWeeks,
+    ProphetForecaster,
+    SameSlotLastWeek,
+    TopDown,
+    backtest,
+)
 
 
 def main() -> int:
@@ -42,8 +49,10 @@ def main() -> int:
     wape = (100 * result.table("interval", "wape")).round(2).loc[:, ["day", "week1", "week2"]]
     wape["cover w1 %"] = (100 * result.table("interval", "coverage")["week1"]).round(1)
     first, last = result.origins[0].date(), result.origins[-1].date()
-    print(f"sample centre, {len(history):,} rows, origins {first} .. {last}, WAPE % per interval "
-          f"({seconds:.0f} s)")
+    print(
+        f"sample centre, {len(history):,} rows, origins {first} .. {last}, WAPE % per interval "
+        f"({seconds:.0f} s)"
+    )
     print(wape.to_string())
     return 0
 

@@ -17,7 +17,13 @@ import time
 import numpy as np
 import pandas as pd
 
-from planner.forecast import MeanLastWeeks, ProphetForecaster, SameSlotLastWeek, TopDown, forecast_history
+from planner.forecast import (
+    MeanLastWeeks,
+    ProphetForecaster,
+    SameSlotLastWeek,
+    TopDown,
+    forecast_history,
+)
 
 
 def synthetic_history(weeks: int, queues: int, *, minutes: int = 15, seed: int = 0) -> pd.DataFrame:

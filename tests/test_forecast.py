@@ -317,7 +317,10 @@ def test_forecast_version_round_trip(tmp_path):
     ("mutate", "match"),
     [
         (lambda h: h.drop(columns="calls_offered"), "calls_offered"),
-        (lambda h: h.assign(interval_start=h["interval_start"].dt.tz_localize(None)), "interval_start"),
+        (
+            lambda h: h.assign(interval_start=h["interval_start"].dt.tz_localize(None)),
+            "interval_start",
+        ),
         (lambda h: h.assign(calls_offered=-h["calls_offered"] - 1), "calls_offered"),
         (lambda h: pd.concat([h, h.head(1)], ignore_index=True), "duplicate"),
     ],
@@ -406,7 +409,18 @@ def test_cli_forecast_and_backtest(tmp_path, capsys):
     assert list((tmp_path / "models" / "topdown").glob("sales-*.json"))
 
     scores = tmp_path / "scores.csv"
-    main(["backtest", str(history_path), "--methods", "topdown,mean-last-weeks", "--origins", "2", "-o", str(scores)])
+    main(
+        [
+            "backtest",
+            str(history_path),
+            "--methods",
+            "topdown,mean-last-weeks",
+            "--origins",
+            "2",
+            "-o",
+            str(scores),
+        ]
+    )
     frame = pd.read_csv(scores)
     assert set(frame["method"]) == {"topdown", "mean-last-weeks"}
     assert "WAPE" in capsys.readouterr().out
@@ -418,7 +432,9 @@ def test_cli_bad_method_exits_2(tmp_path, capsys):
 
     history_path = write_frame(centre(weeks=3), tmp_path / "history.csv")
     with pytest.raises(SystemExit) as exit_info:
-        main(["forecast", str(history_path), "--horizon-days", "3", "--method", "arima", "--no-save"])
+        main(
+            ["forecast", str(history_path), "--horizon-days", "3", "--method", "arima", "--no-save"]
+        )
     assert exit_info.value.code == 2
     assert "method must be" in capsys.readouterr().err
 
@@ -427,7 +443,9 @@ def test_auto_forecaster_backtests_like_any_method(tmp_path):
     from planner.forecast import AutoForecaster
 
     history = centre(weeks=12, noise_seed=25)
-    result = backtest(history, {"auto": AutoForecaster(auto_origins=2)}, n_origins=1, horizons=("week1",))
+    result = backtest(
+        history, {"auto": AutoForecaster(auto_origins=2)}, n_origins=1, horizons=("week1",)
+    )
     assert result.scores["method"].eq("auto").all()
     auto = AutoForecaster(auto_origins=2).fit(history)
     out = auto.predict(7)

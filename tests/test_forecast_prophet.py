@@ -55,7 +55,10 @@ def test_topdown_with_daily_prophet_and_prophet_in_backtest():
     history = centre(weeks=8, noise_seed=24, daily_total=1500.0)
     result = backtest(
         history,
-        {"prophet": ProphetForecaster(uncertainty_samples=30), "topdown-prophet": TopDown(daily_model="prophet")},
+        {
+            "prophet": ProphetForecaster(uncertainty_samples=30),
+            "topdown-prophet": TopDown(daily_model="prophet"),
+        },
         n_origins=1,
         horizons=("week1",),
     )

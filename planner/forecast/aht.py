@@ -51,7 +51,9 @@ class AhtProfile:
     last_date: np.datetime64
 
 
-def _weighted_mean(values: np.ndarray, weights: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
+def _weighted_mean(
+    values: np.ndarray, weights: np.ndarray, axis: int
+) -> tuple[np.ndarray, np.ndarray]:
     ok = np.isfinite(values) & (weights > 0)
     w = np.where(ok, weights, 0.0)
     total = w.sum(axis=axis)
@@ -102,7 +104,9 @@ def fit_aht(
     padded_p = np.pad(profile, ((0, 0), (1, 1)), mode="edge")
     padded_w = np.pad(kernel_w, ((0, 0), (1, 1)), mode="constant")
     coef = np.array([1.0, 2.0, 1.0])
-    num = sum(coef[k] * padded_p[:, k : k + n_slots] * padded_w[:, k : k + n_slots] for k in range(3))
+    num = sum(
+        coef[k] * padded_p[:, k : k + n_slots] * padded_w[:, k : k + n_slots] for k in range(3)
+    )
     den = sum(coef[k] * padded_w[:, k : k + n_slots] for k in range(3))
     profile = num / den
 
@@ -126,12 +130,11 @@ def fit_aht(
     anchor, anchor_w = _weighted_mean(
         relative[anchor_rows].ravel(), weight[anchor_rows].ravel(), axis=0
     )
-    if not anchor_w > 0:
-        anchor = 1.0
+    anchor_ratio = float(anchor) if anchor_w > 0 else 1.0
     return AhtProfile(
         profile_seconds=profile,
         level_seconds=float(level),
-        anchor_ratio=float(anchor),
+        anchor_ratio=anchor_ratio,
         slope_ratio_per_week=slope,
         damping=float(damping),
         last_date=grid.dates[-1],

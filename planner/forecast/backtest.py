@@ -99,10 +99,14 @@ class BacktestResult:
     def table(self, level: str = "interval", score: str = "wape") -> pd.DataFrame:
         """Scores as a (queue, method) x horizon table at ``level``."""
         sub = self.scores.loc[self.scores["level"] == level]
-        return sub.pivot_table(index=["queue", "method"], columns="horizon", values=score, sort=False)
+        return sub.pivot_table(
+            index=["queue", "method"], columns="horizon", values=score, sort=False
+        )
 
 
-def default_origins(history: pd.DataFrame, n_origins: int, span_days: int = 14) -> list[pd.Timestamp]:
+def default_origins(
+    history: pd.DataFrame, n_origins: int, span_days: int = 14
+) -> list[pd.Timestamp]:
     """The last ``n_origins`` Mondays (00:00 local) with ``span_days`` of history after them.
 
     Raises
@@ -117,20 +121,23 @@ def default_origins(history: pd.DataFrame, n_origins: int, span_days: int = 14) 
     latest = local_last + pd.Timedelta(days=1) - pd.Timedelta(days=span_days)
     latest = latest - pd.Timedelta(days=latest.day_of_week)
     earliest = local_first + pd.Timedelta(weeks=_MIN_WEEKS_BEFORE_ORIGIN)
-    out = []
+    out: list[pd.Timestamp] = []
     day = latest
     while day >= earliest and len(out) < n_origins:
         out.append(day.tz_localize(tz))
         day -= pd.Timedelta(weeks=1)
     if not out:
         raise InputError(
-            f"history: spans {local_first.date()} to {local_last.date()}, a backtest needs at least "
+            f"history: spans {local_first.date()} to {local_last.date()}, "
+            f"a backtest needs at least "
             f"{_MIN_WEEKS_BEFORE_ORIGIN} weeks before an origin and {span_days} days after it"
         )
     return sorted(out)
 
 
-def _origins(history: pd.DataFrame, origins: Any, n_origins: int, span_days: int) -> list[pd.Timestamp]:
+def _origins(
+    history: pd.DataFrame, origins: Any, n_origins: int, span_days: int
+) -> list[pd.Timestamp]:
     if origins is None:
         return default_origins(history, n_origins, span_days)
     tz = history["interval_start"].dt.tz
@@ -155,7 +162,9 @@ def _naive_scales(grid: QueueGrid) -> dict[str, float]:
     diff = np.abs(calls[7:][both] - calls[:-7][both])
     out["interval"] = float(diff.mean()) if diff.size else np.nan
     totals = np.nansum(calls, axis=1)
-    out["day"] = float(np.abs(totals[7:][both] - totals[:-7][both]).mean()) if both.any() else np.nan
+    out["day"] = (
+        float(np.abs(totals[7:][both] - totals[:-7][both]).mean()) if both.any() else np.nan
+    )
     n_weeks = grid.n_days // 7
     if n_weeks >= 2:
         weekly = totals[grid.n_days - 7 * n_weeks :].reshape(n_weeks, 7).sum(axis=1)
@@ -229,7 +238,9 @@ def backtest(
     frame = validate_history(history)
     unknown = [h for h in horizons if h not in HORIZONS]
     if unknown or not horizons:
-        raise InputError(f"horizons must be a non-empty subset of {list(HORIZONS)}, got {list(horizons)}")
+        raise InputError(
+            f"horizons must be a non-empty subset of {list(HORIZONS)}, got {list(horizons)}"
+        )
     if not methods:
         raise InputError("methods must name at least one method, got none")
     span_days = max(HORIZONS[h][1] for h in horizons)
@@ -238,20 +249,26 @@ def backtest(
     tz = frame["interval_start"].dt.tz
     local_day = frame["interval_start"].dt.tz_convert(tz).dt.tz_localize(None).dt.normalize()
 
-    labelled = list(methods.items()) if isinstance(methods, Mapping) else [
-        (m if isinstance(m, str) else m.name, m) for m in methods
-    ]
+    labelled = (
+        list(methods.items())
+        if isinstance(methods, Mapping)
+        else [(m if isinstance(m, str) else m.name, m) for m in methods]
+    )
     prototypes: list[tuple[str, ForecastMethod]] = []
     for label, m in labelled:
         if any(label == seen for seen, _ in prototypes):
-            raise InputError(f"methods: label {label!r} appears twice; pass a mapping label -> method")
+            raise InputError(
+                f"methods: label {label!r} appears twice; pass a mapping label -> method"
+            )
         proto = (
             make_method(m, country_holidays=country_holidays, special_days=special_days, seed=seed)
             if isinstance(m, str)
             else m
         )
         if not isinstance(proto, ForecastMethod):
-            raise InputError(f"methods: {label!r} must be a method name or ForecastMethod, got {m!r}")
+            raise InputError(
+                f"methods: {label!r} must be a method name or ForecastMethod, got {m!r}"
+            )
         prototypes.append((str(label), proto))
     total = len(origin_list) * len(prototypes)
     done = 0
@@ -282,7 +299,9 @@ def backtest(
             merged["day"] = local.dt.normalize()
             merged = merged.merge(actual_days, on=["queue", "day"], how="inner")
             merged["origin"] = origin
-            merged["days_ahead"] = ((merged["interval_start"] - origin).dt.total_seconds() // 86400).astype(int)
+            merged["days_ahead"] = (
+                (merged["interval_start"] - origin).dt.total_seconds() // 86400
+            ).astype(int)
             scales = {q: _naive_scales(g) for q, g in method.grids_.items()}
             for level in ("interval", "day", "week"):
                 merged[f"scale_{level}"] = merged["queue"].map(
@@ -300,22 +319,58 @@ def backtest(
         for (queue, method_name), grp in part.groupby(["queue", "method"], sort=False):
             n_orig = grp["origin"].nunique()
             inter = grp.assign(scale=grp["scale_interval"])
-            rows.append({"queue": queue, "method": method_name, "horizon": horizon, "level": "interval", **_score_rows(inter, "interval"), "n_origins": n_orig})
+            rows.append(
+                {
+                    "queue": queue,
+                    "method": method_name,
+                    "horizon": horizon,
+                    "level": "interval",
+                    **_score_rows(inter, "interval"),
+                    "n_origins": n_orig,
+                }
+            )
             day = grp.groupby(["origin", "day"], sort=False).agg(
                 calls_forecast=("calls_forecast", "sum"),
                 calls_actual=("calls_actual", "sum"),
                 scale=("scale_day", "first"),
             )
-            rows.append({"queue": queue, "method": method_name, "horizon": horizon, "level": "day", **_score_rows(day, "day"), "n_origins": n_orig})
+            rows.append(
+                {
+                    "queue": queue,
+                    "method": method_name,
+                    "horizon": horizon,
+                    "level": "day",
+                    **_score_rows(day, "day"),
+                    "n_origins": n_orig,
+                }
+            )
             week = grp.groupby("origin", sort=False).agg(
                 calls_forecast=("calls_forecast", "sum"),
                 calls_actual=("calls_actual", "sum"),
                 scale=("scale_week", "first"),
             )
-            rows.append({"queue": queue, "method": method_name, "horizon": horizon, "level": "week", **_score_rows(week, "week"), "n_origins": n_orig})
+            rows.append(
+                {
+                    "queue": queue,
+                    "method": method_name,
+                    "horizon": horizon,
+                    "level": "week",
+                    **_score_rows(week, "week"),
+                    "n_origins": n_orig,
+                }
+            )
     scores = pd.DataFrame(rows)
     forecasts = allf.loc[
         :,
-        ["queue", "method", "origin", "interval_start", "calls_forecast", "calls_lower", "calls_upper", "calls_actual"],
+        [
+            "queue",
+            "method",
+            "origin",
+            "interval_start",
+            "calls_forecast",
+            "calls_lower",
+            "calls_upper",
+            "calls_actual",
+        ],
     ].reset_index(drop=True)
     return BacktestResult(scores=scores, forecasts=forecasts, origins=origin_list)

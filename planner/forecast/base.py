@@ -49,7 +49,8 @@ class QueuePrediction:
     """A method's raw prediction for one queue on the future grid.
 
     ``mean`` has shape (n_days, n_slots) over the future days and the grid's slots. Either
-    ``lower``/``upper`` (same shape) are given, or ``rel_sd`` (shape (n_days,) or (n_days, n_slots)),
+    ``lower``/``upper`` (same shape) are given, or ``rel_sd`` (shape (n_days,) or
+    (n_days, n_slots)),
     the relative standard deviation of the underlying rate, from which the base class builds a
     Poisson-aware interval (see :func:`count_interval`).
     """
@@ -110,8 +111,8 @@ def infer_interval_minutes(history: pd.DataFrame) -> int:
     try:
         from planner.io import infer_interval_minutes as io_infer
     except ImportError:  # the data layer predates this helper
-        io_infer = None
-    if io_infer is not None:
+        pass
+    else:
         return int(io_infer(history["interval_start"], queue=history["queue"]))
     steps = (
         history.groupby("queue", sort=False)["interval_start"].diff().dropna().dt.total_seconds()
@@ -170,7 +171,8 @@ def validate_history(history: pd.DataFrame) -> pd.DataFrame:
         row = int(np.flatnonzero(dup.to_numpy())[0])
         raise InputError(
             f"history row {row}: duplicate (queue, interval_start) = "
-            f"({frame['queue'].iloc[row]!r}, {frame['interval_start'].iloc[row]}), expected one row each"
+            f"({frame['queue'].iloc[row]!r}, {frame['interval_start'].iloc[row]}), "
+            "expected one row each"
         )
     return frame.sort_values(["queue", "interval_start"], kind="stable").reset_index(drop=True)
 
@@ -257,7 +259,9 @@ class ForecastMethod(ABC):
         if not hasattr(self, "states_"):
             raise InputError(f"{type(self).__name__}.predict called before fit")
         if isinstance(horizon_days, bool) or not isinstance(horizon_days, int | np.integer):
-            raise InputError(f"horizon_days must be an integer number of days, got {horizon_days!r}")
+            raise InputError(
+                f"horizon_days must be an integer number of days, got {horizon_days!r}"
+            )
         if not 1 <= int(horizon_days) <= 365:
             raise InputError(f"horizon_days must be in 1 .. 365, got {horizon_days}")
         if origin is None:
@@ -279,8 +283,9 @@ class ForecastMethod(ABC):
                 lower = pred.lower[day_i, slot_i]
                 upper = pred.upper[day_i, slot_i]
             else:
+                rel_sd = pred.rel_sd if pred.rel_sd is not None else np.zeros(pred.mean.shape[0])
                 rel = np.broadcast_to(
-                    pred.rel_sd if pred.rel_sd.ndim == 2 else pred.rel_sd[:, None], pred.mean.shape
+                    rel_sd if rel_sd.ndim == 2 else rel_sd[:, None], pred.mean.shape
                 )[day_i, slot_i]
                 lower, upper = count_interval(mean, rel, float(self.interval_level))
             lower = np.clip(np.minimum(np.nan_to_num(lower), mean), 0.0, None)

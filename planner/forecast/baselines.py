@@ -7,7 +7,8 @@ weekday; for days more than a week ahead the same latest occurrences are reused.
 
 Prediction intervals: the rate's log-scale spread is the empirical spread of the method's own
 daily-total errors over the last ``interval_weeks`` weeks of history (each day forecast from the
-days before it), combined with Poisson noise per interval (:func:`planner.forecast.base.count_interval`).
+days before it), combined with Poisson noise per interval
+(:func:`planner.forecast.base.count_interval`).
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ def _rel_sd_of_lookup(grid: QueueGrid, n: int, weeks: int) -> float:
 
 class _LookupMethod(ForecastMethod):
     n_weeks: int
+    interval_weeks: int
 
     def _weeks(self) -> int:
         return int(self.n_weeks)
@@ -68,7 +70,9 @@ class _LookupMethod(ForecastMethod):
             rows_by_type=rows_by_type, rel_sd=_rel_sd_of_lookup(grid, n, self.interval_weeks)
         )
 
-    def _predict_queue(self, state: _LookupState, grid: QueueGrid, fut: FutureDays) -> QueuePrediction:
+    def _predict_queue(
+        self, state: _LookupState, grid: QueueGrid, fut: FutureDays
+    ) -> QueuePrediction:
         n_slots = grid.slot_minutes.shape[0]
         mean = np.zeros((fut.dates.shape[0], n_slots))
         observed_rows = np.flatnonzero(grid.observed)
@@ -149,6 +153,7 @@ class MeanLastWeeks(_LookupMethod):
     def _weeks(self) -> int:
         if isinstance(self.n_weeks, bool) or not isinstance(self.n_weeks, int) or self.n_weeks < 1:
             raise InputError(
-                f"The 'n_weeks' parameter of MeanLastWeeks must be an integer >= 1, got {self.n_weeks!r}"
+                "The 'n_weeks' parameter of MeanLastWeeks must be an integer >= 1, "
+                f"got {self.n_weeks!r}"
             )
         return self.n_weeks

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -41,7 +42,7 @@ HOLIDAY_DAY_TYPE = 7
 
 N_DAY_TYPES = 8
 
-SpecialDays = Iterable[dt.date | str | pd.Timestamp] | pd.DataFrame | None
+SpecialDays: TypeAlias = Iterable[dt.date | str | pd.Timestamp] | pd.DataFrame | None
 """User-supplied special days: dates (ISO strings, dates or timestamps), or a frame with a ``date``
 column and optional ``name`` column. They are treated as holidays."""
 
@@ -103,7 +104,7 @@ class QueueGrid:
         return int(self.dates.shape[0])
 
     def open_slots(self, day_type: int) -> np.ndarray:
-        """Boolean mask (n_slots,) of the slots open on most recent observed days of ``day_type``."""
+        """Mask (n_slots,) of the slots open on most recent observed days of ``day_type``."""
         rows = np.flatnonzero(self.observed & (self.day_type == day_type))[-_RECENT_OCCURRENCES:]
         if rows.size == 0:
             return np.zeros(self.slot_minutes.shape[0], dtype=bool)
@@ -258,7 +259,7 @@ def build_grid(
     np.add.at(calls, (day_idx, slot_idx), calls_values)
     slot_seen = np.zeros((n_days, n_slots), dtype=bool)
     slot_seen[day_idx, slot_idx] = True
-    observed = slot_seen.any(axis=1)
+    observed: np.ndarray = np.asarray(slot_seen.any(axis=1))
     calls[~observed] = np.nan
 
     aht = weight = None
@@ -320,12 +321,14 @@ class FutureDays:
 
 
 def horizon_window(last_start: pd.Timestamp, interval_minutes: int, horizon_days: int):
-    """(first, end) of the horizon: from the interval after ``last_start``, ``horizon_days`` long."""
+    """(first, end) of the horizon: from the interval after ``last_start``, ``horizon_days``."""
     first = last_start + pd.Timedelta(minutes=interval_minutes)
     return first, first + pd.Timedelta(days=horizon_days)
 
 
-def future_days(grid: QueueGrid, horizon_days: int, *, origin: pd.Timestamp | None = None) -> FutureDays:
+def future_days(
+    grid: QueueGrid, horizon_days: int, *, origin: pd.Timestamp | None = None
+) -> FutureDays:
     """Open days and slots of the next ``horizon_days`` days after the grid's last interval.
 
     Parameters

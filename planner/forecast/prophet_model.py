@@ -18,8 +18,8 @@ Fitted models are kept as Prophet's own JSON (``model_to_json``), never pickled.
 from __future__ import annotations
 
 import logging
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,7 +38,12 @@ from planner.forecast.calendar import (
 
 __all__ = ["ProphetForecaster", "fit_daily_prophet", "predict_daily_prophet"]
 
-_WEEK_PARTS = {"weekday": (0, 1, 2, 3, 4), "saturday": (5,), "sunday": (6,), "holiday": (HOLIDAY_DAY_TYPE,)}
+_WEEK_PARTS = {
+    "weekday": (0, 1, 2, 3, 4),
+    "saturday": (5,),
+    "sunday": (6,),
+    "holiday": (HOLIDAY_DAY_TYPE,),
+}
 
 
 def _quiet() -> None:
@@ -49,12 +54,12 @@ def _quiet() -> None:
 @contextmanager
 def _seeded(seed: int) -> Iterator[None]:
     """Prophet samples with numpy's global generator: seed it and restore the state afterwards."""
-    state = np.random.get_state()
-    np.random.seed(seed)
+    state = np.random.get_state()  # noqa: NPY002 - Prophet draws from the legacy global generator
+    np.random.seed(seed)  # noqa: NPY002
     try:
         yield
     finally:
-        np.random.set_state(state)
+        np.random.set_state(state)  # noqa: NPY002
 
 
 def _month_start(dates: np.ndarray, days: int) -> np.ndarray:
@@ -126,10 +131,17 @@ class ProphetForecaster(ForecastMethod):
         self.seed = seed
 
     def _frame(
-        self, grid: QueueGrid, dates: np.ndarray, day_type: np.ndarray, after: np.ndarray, mask: np.ndarray
+        self,
+        grid: QueueGrid,
+        dates: np.ndarray,
+        day_type: np.ndarray,
+        after: np.ndarray,
+        mask: np.ndarray,
     ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
         day_i, slot_i = np.nonzero(mask)
-        ds = dates[day_i].astype("datetime64[m]") + grid.slot_minutes[slot_i].astype("timedelta64[m]")
+        ds = dates[day_i].astype("datetime64[m]") + grid.slot_minutes[slot_i].astype(
+            "timedelta64[m]"
+        )
         frame = pd.DataFrame({"ds": pd.DatetimeIndex(ds.astype("datetime64[ns]"))})
         types = day_type[day_i]
         for part, members in _WEEK_PARTS.items():
@@ -196,7 +208,9 @@ class ProphetForecaster(ForecastMethod):
         model.fit(frame)
         return _ProphetState(model_json=model_to_json(model), parts=parts)
 
-    def _predict_queue(self, state: _ProphetState, grid: QueueGrid, fut: FutureDays) -> QueuePrediction:
+    def _predict_queue(
+        self, state: _ProphetState, grid: QueueGrid, fut: FutureDays
+    ) -> QueuePrediction:
         from prophet.serialize import model_from_json
 
         _quiet()
@@ -209,7 +223,9 @@ class ProphetForecaster(ForecastMethod):
         if "weekday" in state.parts:
             still = ~np.isin(day_type, list(fitted))
             day_type[still] = 0
-        frame, day_i, slot_i = self._frame(grid, fut.dates, day_type, fut.after_closure, fut.open_mask)
+        frame, day_i, slot_i = self._frame(
+            grid, fut.dates, day_type, fut.after_closure, fut.open_mask
+        )
         with _seeded(int(self.seed)):
             out = model.predict(frame)
         shape = fut.open_mask.shape
@@ -235,7 +251,9 @@ def _daily_frame(dates: np.ndarray, after: np.ndarray, month_start_days: int) ->
     )
 
 
-def fit_daily_prophet(grid: QueueGrid, total_weeks: int, month_start_days: int) -> tuple[str, float]:
+def fit_daily_prophet(
+    grid: QueueGrid, total_weeks: int, month_start_days: int
+) -> tuple[str, float]:
     """Fit Prophet to one queue's daily totals of the last ``total_weeks`` weeks.
 
     Returns

@@ -124,7 +124,9 @@ class AutoForecaster(ForecastMethod):
         self.auto_origins = auto_origins
         self.seed = seed
 
-    def fit(self, history: pd.DataFrame, progress: ProgressCallback | None = None) -> AutoForecaster:
+    def fit(
+        self, history: pd.DataFrame, progress: ProgressCallback | None = None
+    ) -> AutoForecaster:
         """Choose and fit a method per queue; returns ``self``."""
         frame = validate_history(history)
         for name in self.candidates:
@@ -304,7 +306,9 @@ def _auto_choices(
         for row in sub.itertuples(index=False):
             table.setdefault(str(row.method), {})[str(row.horizon)] = float(row.wape)
         overall = {
-            m: sum(v.values()) / len(v) for m, v in table.items() if v and all(pd.notna(list(v.values())))
+            m: sum(v.values()) / len(v)
+            for m, v in table.items()
+            if v and all(pd.notna(list(v.values())))
         }
         if not overall:
             out[queue] = MethodChoice(
@@ -315,7 +319,9 @@ def _auto_choices(
             )
             continue
         best = min(overall, key=lambda m: (overall[m], candidates.index(m)))
-        ranking = ", ".join(f"{m} {100 * overall[m]:.1f} %" for m in sorted(overall, key=overall.get))
+        ranking = ", ".join(
+            f"{m} {100 * overall[m]:.1f} %" for m in sorted(overall, key=lambda m: overall[m])
+        )
         out[queue] = MethodChoice(
             queue=queue,
             method=best,

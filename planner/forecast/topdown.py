@@ -82,7 +82,9 @@ def daily_design(
     cols = [np.ones(n)]
     cols += [(effective == t).astype(float) for t in types[1:]]
     cols.append(np.asarray(after_closure, dtype=float))
-    day_of_month = (dates - dates.astype("datetime64[M]").astype("datetime64[D]")).astype(np.int64) + 1
+    day_of_month = (dates - dates.astype("datetime64[M]").astype("datetime64[D]")).astype(
+        np.int64
+    ) + 1
     cols.append((day_of_month <= month_start_days).astype(float))
     return np.column_stack(cols)
 
@@ -253,8 +255,10 @@ class TopDown(ForecastMethod):
         )
         return _TopDownState(daily=daily, prophet_json=None, profiles=profiles)
 
-    def daily_totals(self, state: _TopDownState, grid: QueueGrid, fut: FutureDays) -> tuple[np.ndarray, np.ndarray]:
-        """Forecast daily totals and their log-scale sd for the future days, shape (n_days,) each."""
+    def daily_totals(
+        self, state: _TopDownState, grid: QueueGrid, fut: FutureDays
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Daily totals and their log-scale sd for the future days, shape (n_days,) each."""
         if state.daily is None:
             from planner.forecast.prophet_model import predict_daily_prophet
 
@@ -266,7 +270,9 @@ class TopDown(ForecastMethod):
         totals = np.exp(x @ d.coef + d.level)
         return totals, np.full(fut.dates.shape[0], d.rel_sd)
 
-    def _predict_queue(self, state: _TopDownState, grid: QueueGrid, fut: FutureDays) -> QueuePrediction:
+    def _predict_queue(
+        self, state: _TopDownState, grid: QueueGrid, fut: FutureDays
+    ) -> QueuePrediction:
         totals, rel_sd = self.daily_totals(state, grid, fut)
         types = np.where(
             np.isin(fut.day_type, np.arange(N_DAY_TYPES)), fut.day_type, HOLIDAY_DAY_TYPE

@@ -1,4 +1,4 @@
-"""Saved models and forecast versions under a models folder (default ``./models``). JSON, never pickle.
+"""Saved models and forecast versions under a models folder (default ``./models``); JSON only.
 
 Models: ``<models_dir>/<method>/<queue>-<created>.json``, one file per (method, queue), holding the
 metadata (queue, method, parameters, data span, interval length, backtest scores, created at) and
@@ -68,7 +68,7 @@ def _encode(value: Any) -> Any:
             return {"__ndarray__": [str(v) for v in value.tolist()], "dtype": "object"}
         data = value.tolist()
         if value.dtype.kind == "f":
-            data = np.where(np.isfinite(value), value, None).tolist()
+            data = [v if np.isfinite(v) else None for v in value.ravel().tolist()]
         return {"__ndarray__": data, "dtype": str(value.dtype), "shape": list(value.shape)}
     if isinstance(value, np.datetime64):
         return {"__datetime64__": str(value)}
@@ -118,7 +118,11 @@ def _decode(value: Any) -> Any:
     if "__datetime64__" in value:
         return np.datetime64(value["__datetime64__"])
     if "__timestamp__" in value:
-        return pd.Timestamp(value["__timestamp__"]).tz_convert(value["tz"]) if value["tz"] else pd.Timestamp(value["__timestamp__"])
+        return (
+            pd.Timestamp(value["__timestamp__"]).tz_convert(value["tz"])
+            if value["tz"]
+            else pd.Timestamp(value["__timestamp__"])
+        )
     if "__tz__" in value:
         return pd.Timestamp("2000-01-01", tz=value["__tz__"]).tz
     if "__dict__" in value:
@@ -176,7 +180,9 @@ def save_model(
         # An automatic choice: save the method that was chosen for this queue.
         model = chosen[model.states_[queue]]
     if queue not in model.states_:
-        raise InputError(f"save_model: queue {queue!r} not in the fitted model, got {sorted(model.states_)}")
+        raise InputError(
+            f"save_model: queue {queue!r} not in the fitted model, got {sorted(model.states_)}"
+        )
     grid = model.grids_[queue]
     params = model.get_params()
     # Special days act at fit time only; the saved grid keeps the holiday calendar they made.
@@ -216,7 +222,8 @@ def load_model(path: str | Path) -> ForecastMethod:
         raise InputError(f"{path}: cannot read a saved model ({error})") from error
     if document.get("format_version") != FORMAT_VERSION:
         raise InputError(
-            f"{path}: format_version must be {FORMAT_VERSION}, got {document.get('format_version')!r}"
+            f"{path}: format_version must be {FORMAT_VERSION}, "
+            f"got {document.get('format_version')!r}"
         )
     meta = document["metadata"]
     if meta["method"] not in METHODS:
@@ -264,10 +271,14 @@ def save_forecast_version(
     """
     missing = [c for c in FORECAST_COLUMNS if c not in frame.columns]
     if missing:
-        raise InputError(f"forecast frame: columns {missing} are missing, expected {list(FORECAST_COLUMNS)}")
+        raise InputError(
+            f"forecast frame: columns {missing} are missing, expected {list(FORECAST_COLUMNS)}"
+        )
     created = _now()
     digest = hashlib.sha256(
-        pd.util.hash_pandas_object(frame.loc[:, list(FORECAST_COLUMNS)], index=False).to_numpy().tobytes()
+        pd.util.hash_pandas_object(frame.loc[:, list(FORECAST_COLUMNS)], index=False)
+        .to_numpy()
+        .tobytes()
     ).hexdigest()[:8]
     version_id = f"{created.strftime('%Y%m%dT%H%M%SZ')}-{digest}"
     folder = Path(models_dir) / "forecasts" / version_id
@@ -292,7 +303,9 @@ def load_forecast_version(version_id: str, models_dir: str | Path = "models") ->
     """Load a forecast version saved by :func:`save_forecast_version`."""
     folder = Path(models_dir) / "forecasts" / _safe(version_id)
     if not (folder / "manifest.json").is_file():
-        raise InputError(f"forecast version {version_id!r} not found under {Path(models_dir) / 'forecasts'}")
+        raise InputError(
+            f"forecast version {version_id!r} not found under {Path(models_dir) / 'forecasts'}"
+        )
     manifest = json.loads((folder / "manifest.json").read_text())
     frame = pd.read_parquet(folder / "forecast.parquet")
     return ForecastVersion(id=version_id, frame=frame, manifest=manifest)
@@ -317,4 +330,8 @@ def list_forecast_versions(models_dir: str | Path = "models") -> pd.DataFrame:
                 }
             )
     columns = ["id", "created_at", "queues", "methods", "first_interval", "last_interval", "rows"]
-    return pd.DataFrame(rows, columns=columns).sort_values("created_at", kind="stable").reset_index(drop=True)
+    return (
+        pd.DataFrame(rows, columns=columns)
+        .sort_values("created_at", kind="stable")
+        .reset_index(drop=True)
+    )
