@@ -1064,3 +1064,11 @@ def test_changed_opening_hours_are_not_gaps(tmp_path):
     late = weekday_centre(start="2024-02-26", days=28, close_time="18:00")
     load = load_history(to_csv(pd.concat([early, late]), tmp_path), tz="Europe/London")
     assert len(load.gaps) == 0
+
+
+def test_infer_interval_rejects_non_datetimes_and_missing():
+    with pytest.raises(InputError, match=r"forecast: interval_start must be date-times, got dtype"):
+        infer_interval_minutes(pd.Series(["2024-01-01 08:00"]), source="forecast")
+    starts = pd.Series(pd.DatetimeIndex(["2024-01-01 08:00", None], tz="UTC"))
+    with pytest.raises(InputError, match=r"forecast row 2: interval_start is missing"):
+        infer_interval_minutes(starts, source="forecast")
