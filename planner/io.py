@@ -402,7 +402,7 @@ def read_frame(
     raw, rows, notes = _read_table(
         Path(path), source=source, text_columns=_text_columns(table, column_map)
     )
-    columns, _ = _resolve_columns(raw, rows, table, required, column_map, notes)
+    columns, _ = _resolve_columns(raw, rows, table, required, optional, column_map, notes)
     frame, _, _ = _build_frame(
         raw, rows, columns, required, optional, tz=tz, notes=notes, unique_key=unique_key
     )
@@ -670,12 +670,17 @@ def _resolve_columns(
     rows: _Rows,
     aliases: Mapping[str, str],
     required: Sequence[str],
+    optional: Sequence[str],
     column_map: Mapping[str, str] | None,
     notes: list[str],
 ) -> tuple[dict[str, str], list[str]]:
-    """Map planner column -> raw column name; return it and the ignored raw columns."""
+    """Map planner column -> raw column name; return it and the ignored raw columns.
+
+    Only the ``required`` and ``optional`` columns are looked for; other columns are ignored,
+    even when their name is a known spelling of some other planner column.
+    """
     present = [str(column) for column in raw.columns]
-    targets = set(aliases.values())
+    targets = set(required) | set(optional)
     user = dict(column_map or {})
     for old, new in user.items():
         if old not in present:
@@ -686,7 +691,7 @@ def _resolve_columns(
         if new != "" and new not in targets:
             raise InputError(
                 f"{rows.source}: column_map maps {old!r} to {new!r}, "
-                "which is not a planner column; "
+                "which is not a column this file can have; "
                 f"expected one of {sorted(targets)} (or '' to ignore the column)"
             )
     chosen: dict[str, list[str]] = {}
@@ -701,7 +706,7 @@ def _resolve_columns(
             renamed.append(f"column {column!r} read as {target} (column_map)")
         else:
             found = aliases.get(_normalise(column))
-            if found is None:
+            if found is None or found not in targets:
                 ignored.append(column)
                 continue
             target = found
@@ -1189,7 +1194,13 @@ def _validate_history(
     column_map: Mapping[str, str] | None,
 ) -> HistoryLoad:
     columns, _ = _resolve_columns(
-        raw, rows, COLUMN_ALIASES, HISTORY_REQUIRED_COLUMNS, column_map, notes
+        raw,
+        rows,
+        COLUMN_ALIASES,
+        HISTORY_REQUIRED_COLUMNS,
+        HISTORY_OPTIONAL_COLUMNS,
+        column_map,
+        notes,
     )
     frame, order, codes = _build_frame(
         raw,

@@ -164,7 +164,7 @@ def test_column_map_unknown_source_column(tmp_path):
 def test_column_map_unknown_target(tmp_path):
     path = write_text(tmp_path, "ds,y\n2024-01-01 08:00,5\n2024-01-01 08:30,6\n")
     with pytest.raises(
-        InputError, match=r"maps 'y' to 'volume_count', which is not a planner column"
+        InputError, match=r"maps 'y' to 'volume_count', which is not a column this file can have"
     ):
         read_history(path, tz="UTC", column_map={"y": "volume_count"})
 
@@ -1072,3 +1072,22 @@ def test_infer_interval_rejects_non_datetimes_and_missing():
     starts = pd.Series(pd.DatetimeIndex(["2024-01-01 08:00", None], tz="UTC"))
     with pytest.raises(InputError, match=r"forecast row 2: interval_start is missing"):
         infer_interval_minutes(starts, source="forecast")
+
+
+def test_read_frame_ignores_spellings_of_unwanted_columns(tmp_path):
+    # "calls" and "calls_offered" would be ambiguous for a history, not for a requirements file
+    path = write_text(
+        tmp_path,
+        "interval_start,agents_to_schedule,calls,calls_offered\n2024-01-01T08:00Z,3,1,1\n",
+        name="requirements.csv",
+    )
+    frame = read_frame(path, ["queue", "interval_start", "agents_to_schedule"])
+    assert list(frame.columns) == ["queue", "interval_start", "agents_to_schedule"]
+
+
+def test_column_map_target_must_be_a_column_of_this_file(tmp_path):
+    path = write_text(tmp_path, "ds,y\n2024-01-01 08:00,5\n2024-01-01 08:30,6\n")
+    with pytest.raises(
+        InputError, match=r"maps 'y' to 'calls_forecast', which is not a column this"
+    ):
+        read_history(path, tz="UTC", column_map={"y": "calls_forecast"})
