@@ -452,3 +452,14 @@ def test_auto_forecaster_backtests_like_any_method(tmp_path):
     assert set(out["method"]) == {auto.choices_[0].method}
     loaded = load_model(save_model(auto, "sales", tmp_path))
     pd.testing.assert_frame_equal(loaded.predict(7), out)
+
+
+def test_horizon_counts_local_days_across_a_dst_change():
+    # Europe/London leaves BST on 2024-10-27. History ends Saturday 2024-10-19 12:30; 14 local
+    # days from 13:00 end at 13:00 on 2024-11-02, so that Saturday's last slot (12:30) is in.
+    history = centre(start="2024-08-12", weeks=10, noise_seed=27)
+    out = MeanLastWeeks().fit(history).predict(14)
+    stamps = local(out["interval_start"])
+    assert stamps.min() == pd.Timestamp("2024-10-21 08:00")
+    assert stamps.max() == pd.Timestamp("2024-11-02 12:30")
+    assert len(out) == 2 * (5 * 20 + 8)

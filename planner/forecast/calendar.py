@@ -320,12 +320,6 @@ class FutureDays:
     after_closure: np.ndarray
 
 
-def horizon_window(last_start: pd.Timestamp, interval_minutes: int, horizon_days: int):
-    """(first, end) of the horizon: from the interval after ``last_start``, ``horizon_days``."""
-    first = last_start + pd.Timedelta(minutes=interval_minutes)
-    return first, first + pd.Timedelta(days=horizon_days)
-
-
 def future_days(
     grid: QueueGrid, horizon_days: int, *, origin: pd.Timestamp | None = None
 ) -> FutureDays:
@@ -338,18 +332,18 @@ def future_days(
     horizon_days
         Horizon length in days (>= 1).
     origin
-        Start of the horizon (tz-aware); default the interval after ``grid.last_start``.
+        Start of the horizon (tz-aware); default the interval after ``grid.last_start``. The
+        horizon runs ``horizon_days`` local clock days from there.
 
     Returns
     -------
     FutureDays
     """
     if origin is None:
-        first, end = horizon_window(grid.last_start, grid.interval_minutes, horizon_days)
-    else:
-        first, end = origin, origin + pd.Timedelta(days=horizon_days)
-    first_local = first.tz_convert(grid.tz).tz_localize(None)
-    end_local = end.tz_convert(grid.tz).tz_localize(None)
+        origin = grid.last_start + pd.Timedelta(minutes=grid.interval_minutes)
+    # The window is counted in local clock days, so a DST change neither adds nor drops an hour.
+    first_local = origin.tz_convert(grid.tz).tz_localize(None)
+    end_local = first_local + pd.Timedelta(days=horizon_days)
     day0 = np.datetime64(first_local.normalize().date(), "D")
     day1 = np.datetime64(end_local.normalize().date(), "D")
     days = np.arange(day0, day1 + np.timedelta64(1, "D"), dtype="datetime64[D]")
