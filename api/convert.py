@@ -63,14 +63,20 @@ def frame_records(frame: pd.DataFrame, columns: tuple[str, ...]) -> list[dict[st
     for column in columns:
         series = frame[column]
         if isinstance(series.dtype, pd.DatetimeTZDtype):
-            out[column] = [None if pd.isna(v) else v.to_pydatetime() for v in series.tolist()]
+            if series.notna().all():
+                out[column] = series.dt.to_pydatetime().tolist()
+            else:
+                out[column] = [None if pd.isna(v) else v.to_pydatetime() for v in series.tolist()]
         elif pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series):
-            values = series.to_numpy(dtype=np.float64, na_value=np.nan)
-            finite = np.isfinite(values)
             if np.issubdtype(series.dtype, np.integer):
                 out[column] = series.tolist()
             else:
-                out[column] = [v if ok else None for v, ok in zip(values.tolist(), finite.tolist(), strict=True)]
+                values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+                finite = np.isfinite(values)
+                if finite.all():
+                    out[column] = values.tolist()
+                else:
+                    out[column] = np.where(finite, values, None).tolist()
         elif pd.api.types.is_datetime64_dtype(series.dtype):
             out[column] = [None if pd.isna(v) else v.date().isoformat() for v in series.tolist()]
         else:
