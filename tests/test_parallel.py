@@ -487,3 +487,22 @@ def test_cli_dask_option_reads_the_environment(centre, tmp_path, monkeypatch, ca
     argv = ["backtest", str(history), "--methods", "mean-last-weeks", "-o", str(tmp_path / "b.csv")]
     assert _run_cli(argv) == 2
     assert "cannot connect to the Dask scheduler at 'tcp://127.0.0.1:9'" in capsys.readouterr().err
+
+
+# --- a real per-queue stage: Erlang staffing --------------------------------------------------
+
+
+def test_required_agents_per_queue_equals_whole_frame(centre, dask_cluster) -> None:
+    staffing = pytest.importorskip("planner.staffing")
+    forecast = centre.rename(
+        columns={"calls_offered": "calls_forecast", "aht_seconds": "aht_seconds_forecast"}
+    )
+    whole = staffing.required_agents(forecast, shrinkage=0.3)
+    options = {"kwargs": {"shrinkage": 0.3}, "chunk_queues": 1}
+    local = run_per_queue(staffing.required_agents, forecast, workers=1, **options)
+    remote = run_per_queue(
+        staffing.required_agents, forecast, dask_address=dask_cluster.scheduler_address, **options
+    )
+    pd.testing.assert_frame_equal(local.frame, whole)
+    pd.testing.assert_frame_equal(remote.frame, whole)
+    assert local.ok and remote.ok
