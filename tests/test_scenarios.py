@@ -1,0 +1,242 @@
+"""Tests of planner.scenarios: overrides run through staffing (and rostering) and evaluation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from planner.errors import InputError
+from planner.evaluate import evaluate_plan
+from planner.scenarios import (
+    SUMMARY_COLUMNS,
+    Scenario,
+    everyday_scenarios,
+    run_scenarios,
+    scenario_from_mapping,
+)
+from planner.staffing import StaffingTargets, required_agents
+
+
+def forecast_frame(days: int = 1) -> pd.DataFrame:
+    """08:00-20:00 at 15 minutes, a midday peak; 00:00-08:00 and 20:00-24:00 closed."""
+    starts = pd.date_range("2024-03-04", periods=96 * days, freq="15min", tz="Europe/London")
+    hour = starts.hour + starts.minute / 60
+    open_ = (hour >= 8) & (hour < 20)
+    calls = np.where(open_, 30 + 20 * np.sin((hour - 8) / 12 * np.pi), 0.0)
+    return pd.DataFrame(
+        {
+            "queue": "q",
+            "interval_start": starts,
+            "calls_forecast": calls,
+            "aht_seconds_forecast": 300.0,
+        }
+    )
+
+
+BASE = {"patience_seconds": 180.0, "shrinkage": 0.3, "service_level_target": 0.8}
+
+
+def base_requirements(forecast: pd.DataFrame) -> pd.DataFrame:
+    return required_agents(
+        forecast,
+        StaffingTargets(service_level_target=0.8, answer_target_seconds=20.0),
+        model="erlang-a",
+        patience_seconds=180.0,
+        shrinkage=0.3,
+        interval_minutes=15,
+    )
+
+
+def test_everyday_scenarios_side_by_side():
+    forecast = forecast_frame()
+    result = run_scenarios(
+        forecast, everyday_scenarios(), headcount=40, cost_per_agent_hour=20.0, **BASE
+    )
+    summary = result.summary.set_index("scenario")
+    assert tuple(result.summary.columns) == SUMMARY_COLUMNS
+    assert list(summary.index) == [
+        "baseline",
+        "volume +10 %",
+        "volume +10 %, re-staffed",
+        "lose 5 agents",
+        "AHT +20 s",
+    ]
+    base = summary.loc["baseline"]
+    # The current roster (here the baseline's staffing) meets 80 % everywhere...
+    assert base["intervals_missing_target"] == 0
+    # ... and misses it when volume or AHT rise or agents leave, while re-staffing restores it
+    # at the price of more hours.
+    for name in ("volume +10 %", "lose 5 agents", "AHT +20 s"):
+        assert summary.loc[name, "service_level"] < base["service_level"], name
+        assert summary.loc[name, "intervals_missing_target"] > 0, name
+    restaffed = summary.loc["volume +10 %, re-staffed"]
+    assert restaffed["intervals_missing_target"] == 0
+    assert restaffed["scheduled_hours"] > base["scheduled_hours"]
+    assert restaffed["cost"] == pytest.approx(restaffed["scheduled_hours"] * 20.0, abs=1e-9)
+    assert summary.loc["AHT +20 s", "aht_seconds"] == pytest.approx(320.0, abs=1e-9)
+    assert any("scheduling not run" in note for note in result.notes)
+    assert set(result.daily["scenario"]) == set(summary.index)
+
+
+def test_volume_scenario_equals_evaluating_the_scaled_forecast():
+    forecast = forecast_frame()
+    result = run_scenarios(forecast, [Scenario("v", volume_factor=1.1, keep_roster=True)], **BASE)
+    heads = base_requirements(forecast)["agents_to_schedule"]
+    expected = evaluate_plan(
+        forecast.assign(calls_forecast=forecast["calls_forecast"] * 1.1, agents_scheduled=heads),
+        "agents_scheduled",
+        shrinkage=0.3,
+        patience_seconds=180.0,
+    )
+    got = result.evaluations["v"].intervals
+    assert got["service_level"].to_numpy() == pytest.approx(
+        expected.intervals["service_level"].to_numpy(), abs=1e-12
+    )
+
+
+def test_lose_agents_shrinks_every_interval_in_proportion():
+    forecast = forecast_frame()
+    heads = base_requirements(forecast)["agents_to_schedule"].to_numpy()
+    result = run_scenarios(
+        forecast, [Scenario("lose 5", agents_lost=5, keep_roster=True)], headcount=40, **BASE
+    )
+    got = result.evaluations["lose 5"].intervals["agents_scheduled"].to_numpy()
+    # floor(heads * 35 / 40) in integers, e.g. 14 heads -> 12 (12.25 rounded down).
+    assert got.tolist() == ((heads * 35) // 40).tolist()
+
+
+def test_lose_agents_without_headcount_is_left_out_and_said():
+    result = run_scenarios(
+        forecast_frame(), [Scenario("lose 5", agents_lost=5, keep_roster=True)], **BASE
+    )
+    assert list(result.summary["scenario"]) == ["baseline"]
+    assert any("lose 5" in note and "headcount" in note for note in result.notes)
+
+
+def test_opening_hours_and_headcount_cap():
+    forecast = forecast_frame()
+    result = run_scenarios(
+        forecast,
+        [Scenario("short day", opening_hours=("09:00", "17:00")), Scenario("cap", headcount_cap=9)],
+        **BASE,
+    )
+    hour = forecast["interval_start"].dt.hour
+    outside = (hour < 9) | (hour >= 17)
+    summary = result.summary.set_index("scenario")
+    assert summary.loc["short day", "calls_outside_hours"] == pytest.approx(
+        forecast.loc[outside, "calls_forecast"].sum(), abs=1e-9
+    )
+    short = result.evaluations["short day"].intervals
+    assert (short.loc[outside.to_numpy(), "agents_scheduled"] == 0).all()
+    assert (short.loc[outside.to_numpy(), "calls_forecast"] == 0).all()
+    assert result.evaluations["cap"].intervals["agents_scheduled"].max() <= 9
+
+
+def test_added_calls_only_where_there_are_calls():
+    forecast = forecast_frame()
+    result = run_scenarios(
+        forecast,
+        [Scenario("+5", volume_add_calls=5.0, keep_roster=True)],
+        include_baseline=False,
+        **BASE,
+    )
+    got = result.evaluations["+5"].intervals["calls_forecast"].to_numpy()
+    calls = forecast["calls_forecast"].to_numpy()
+    assert got.tolist() == pytest.approx(np.where(calls > 0, calls + 5.0, 0.0).tolist(), abs=1e-12)
+
+
+def test_current_roster_is_used_when_given():
+    forecast = forecast_frame()
+    coverage = forecast[["queue", "interval_start"]].assign(
+        agents_scheduled=np.where(forecast["calls_forecast"] > 0, 12, 0)
+    )
+    result = run_scenarios(forecast, [], current_agents=coverage, **BASE)
+    assert result.evaluations["baseline"].intervals["agents_scheduled"].max() == 12
+    assert not any("stands in" in note for note in result.notes)
+
+
+@pytest.mark.slow
+def test_restaffed_scenario_is_rostered_with_rules():
+    from planner.scheduling import parse_rules
+
+    rules = parse_rules(
+        {
+            "shift_templates": [
+                {
+                    "name": "day",
+                    "earliest_start": "08:00",
+                    "latest_start": "12:00",
+                    "start_step_minutes": 60,
+                    "lengths_minutes": [480],
+                }
+            ],
+            "weekly": {"min_rest_hours": 11, "min_consecutive_days_off": 0},
+            "agent_defaults": {"min_days": 0, "max_days": 7, "min_hours": 0, "max_hours": 60},
+            "agent_groups": [{"count": 30, "id_prefix": "A"}],
+        },
+        source="test rules",
+    )
+    forecast = forecast_frame()
+    result = run_scenarios(
+        forecast,
+        [Scenario("v", volume_factor=1.1)],
+        rules=rules,
+        schedule_time_limit_seconds=5.0,
+        **BASE,
+    )
+    summary = result.summary.set_index("scenario")
+    assert np.isfinite(summary.loc["v", "roster_cost"])
+    assert np.isfinite(summary.loc["baseline", "roster_cost"])
+    # 8-hour shifts starting 08:00-12:00 cover 08:00-20:00 in whole shifts: scheduled hours are
+    # a multiple of 8 paid hours.
+    assert summary.loc["v", "scheduled_hours"] % 8 == pytest.approx(0.0, abs=1e-9)
+    assert any("requirements are rostered" in note for note in result.notes)
+
+
+def test_scenario_from_mapping():
+    scenario = scenario_from_mapping(
+        {"name": "late", "opening_hours": ["08:00", "22:00"], "aht_add_seconds": 10}
+    )
+    assert scenario.opening_hours == ("08:00", "22:00")
+    assert scenario.aht_add_seconds == 10
+    with pytest.raises(InputError, match="unknown keys"):
+        scenario_from_mapping({"name": "x", "volume": 2})
+    with pytest.raises(InputError, match="name"):
+        scenario_from_mapping({"volume_factor": 2})
+    with pytest.raises(InputError, match="opening_hours"):
+        scenario_from_mapping({"name": "x", "opening_hours": "08:00-18:00"})
+
+
+@pytest.mark.parametrize(
+    ("scenario", "kwargs", "match"),
+    [
+        (Scenario("a", volume_factor=-1), {}, "volume_factor"),
+        (Scenario("a", aht_add_seconds=-400, keep_roster=True), {}, "AHT"),
+        (Scenario("a", shrinkage=1.0), {}, "shrinkage"),
+        (Scenario("a", service_level_target=2.0), {}, "service_level_target"),
+        (Scenario("a", headcount_cap=-1), {}, "headcount_cap"),
+        (Scenario("a", agents_lost=50, keep_roster=True), {"headcount": 40}, "agents_lost"),
+        (Scenario("a", opening_hours=("18:00", "08:00")), {}, "opening_hours"),
+        (Scenario("a", opening_hours=("8am", "18:00")), {}, "HH:MM"),
+        (Scenario("baseline"), {}, "unique"),
+        (Scenario("a"), {"headcount": 0}, "headcount"),
+        (Scenario("a"), {"cost_per_agent_hour": -1.0}, "cost_per_agent_hour"),
+    ],
+    ids=[
+        "volume-factor",
+        "aht-negative",
+        "shrinkage",
+        "sl-target",
+        "cap",
+        "lost-above-headcount",
+        "hours-reversed",
+        "hours-format",
+        "duplicate-name",
+        "headcount",
+        "cost",
+    ],
+)
+def test_errors(scenario, kwargs, match):
+    with pytest.raises(InputError, match=match):
+        run_scenarios(forecast_frame(), [scenario], **{**BASE, **kwargs})
