@@ -362,6 +362,7 @@ def read_frame(
     column_map: Mapping[str, str] | None = None,
     aliases: Mapping[str, str] | None = None,
     unique_key: bool = True,
+    fallback: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """Read a CSV or Parquet file whose columns are planner columns, and validate it.
 
@@ -389,6 +390,8 @@ def read_frame(
         Each required or optional name is always accepted as itself.
     unique_key : bool
         Whether (``queue``, ``interval_start``) must be unique (when both are columns).
+    fallback : mapping of str to str, optional
+        Spellings used only for a column that no ``aliases`` spelling provides.
 
     Returns
     -------
@@ -402,7 +405,9 @@ def read_frame(
     raw, rows, notes = _read_table(
         Path(path), source=source, text_columns=_text_columns(table, column_map)
     )
-    columns, _ = _resolve_columns(raw, rows, table, required, optional, column_map, notes)
+    columns, _ = _resolve_columns(
+        raw, rows, table, required, optional, column_map, notes, fallback=fallback
+    )
     frame, _, _ = _build_frame(
         raw, rows, columns, required, optional, tz=tz, notes=notes, unique_key=unique_key
     )
@@ -419,7 +424,8 @@ def read_forecast(
 
     Accepts the forecast spellings of :data:`planner.schema.FORECAST_ALIASES` (``yhat``,
     ``forecast``, ...) and the history spellings: ``calls_offered`` is read as ``calls_forecast``
-    and ``aht_seconds`` as ``aht_seconds_forecast``.
+    and ``aht_seconds`` as ``aht_seconds_forecast`` when the file has no forecast column of
+    that kind (then the history column is ignored).
 
     Returns
     -------
@@ -428,13 +434,21 @@ def read_forecast(
         (float64, >= 0), plus ``calls_lower``, ``calls_upper``, ``method`` when present; sorted by
         (``queue``, ``interval_start``).
     """
+    # History spellings stand in only when the file has no forecast spelling of that column (a
+    # forecast-vs-actual file with calls_forecast and calls_offered reads the forecast).
+    history_names = ("calls_offered", "aht_seconds")
+    primary = {
+        a: t for a, t in FORECAST_ALIASES.items() if COLUMN_ALIASES.get(a) not in history_names
+    }
+    standby = {a: t for a, t in FORECAST_ALIASES.items() if COLUMN_ALIASES.get(a) in history_names}
     return read_frame(
         path,
         FORECAST_REQUIRED_COLUMNS,
         tz=tz,
         optional=("calls_lower", "calls_upper", "method"),
         column_map=column_map,
-        aliases=FORECAST_ALIASES,
+        aliases=primary,
+        fallback=standby,
     )
 
 
@@ -673,11 +687,13 @@ def _resolve_columns(
     optional: Sequence[str],
     column_map: Mapping[str, str] | None,
     notes: list[str],
+    fallback: Mapping[str, str] | None = None,
 ) -> tuple[dict[str, str], list[str]]:
     """Map planner column -> raw column name; return it and the ignored raw columns.
 
     Only the ``required`` and ``optional`` columns are looked for; other columns are ignored,
-    even when their name is a known spelling of some other planner column.
+    even when their name is a known spelling of some other planner column. ``fallback`` spellings
+    (normalised name -> column) are used only for columns no ``aliases`` spelling provides.
     """
     present = [str(column) for column in raw.columns]
     targets = set(required) | set(optional)
@@ -695,6 +711,7 @@ def _resolve_columns(
                 f"expected one of {sorted(targets)} (or '' to ignore the column)"
             )
     chosen: dict[str, list[str]] = {}
+    spare: dict[str, list[str]] = {}
     ignored: list[str] = []
     renamed: list[str] = []
     for column in present:
@@ -706,6 +723,11 @@ def _resolve_columns(
             renamed.append(f"column {column!r} read as {target} (column_map)")
         else:
             found = aliases.get(_normalise(column))
+            if found is None and fallback is not None:
+                standby = fallback.get(_normalise(column))
+                if standby is not None and standby in targets:
+                    spare.setdefault(standby, []).append(column)
+                    continue
             if found is None or found not in targets:
                 ignored.append(column)
                 continue
@@ -713,6 +735,12 @@ def _resolve_columns(
             if column != target:
                 renamed.append(f"column {column!r} read as {target}")
         chosen.setdefault(target, []).append(column)
+    for target, columns in spare.items():
+        if target in chosen:
+            ignored.extend(columns)
+        else:
+            chosen[target] = columns
+            renamed.extend(f"column {column!r} read as {target}" for column in columns)
     for target, columns in chosen.items():
         if len(columns) > 1:
             listed = " and ".join(repr(column) for column in columns)

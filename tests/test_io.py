@@ -1091,3 +1091,25 @@ def test_column_map_target_must_be_a_column_of_this_file(tmp_path):
         InputError, match=r"maps 'y' to 'calls_forecast', which is not a column this"
     ):
         read_history(path, tz="UTC", column_map={"y": "calls_forecast"})
+
+
+def test_read_forecast_prefers_forecast_columns_over_actuals(tmp_path):
+    path = write_text(
+        tmp_path,
+        "interval_start,calls_forecast,calls_offered,aht_seconds_forecast,aht_seconds\n"
+        "2024-01-01T08:00Z,10,12,300,310\n",
+        name="forecast_vs_actual.csv",
+    )
+    frame = read_forecast(path)
+    assert frame["calls_forecast"].tolist() == [10.0]
+    assert frame["aht_seconds_forecast"].tolist() == [300.0]
+
+
+def test_read_forecast_two_forecast_spellings_are_ambiguous(tmp_path):
+    path = write_text(
+        tmp_path,
+        "interval_start,yhat,calls_forecast,aht_forecast\n2024-01-01T08:00Z,10,11,300\n",
+        name="forecast.csv",
+    )
+    with pytest.raises(InputError, match=r"ambiguous columns: 'yhat' and 'calls_forecast'"):
+        read_forecast(path)
