@@ -391,6 +391,75 @@ def backtest_command(
         scaled.run.raise_for_failures()
 
 
+@app.command("schedule")
+def schedule_command(
+    requirements: Annotated[Path, typer.Argument(help="Requirements CSV/Parquet (queue, interval_start, agents_to_schedule, ...).")],
+    rules: Annotated[Path, typer.Option("--rules", help="Rules file (TOML or YAML), see planner/data/rules.example.toml.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for roster.csv, activities.csv, coverage.csv, summary.json.")] = Path("schedule"),
+    time_limit_seconds: Annotated[float, typer.Option(min=1, help="Total solver time limit in seconds.")] = 60.0,
+    seed: Annotated[int, typer.Option(help="Solver random seed (same seed, same roster).")] = 0,
+    previous_roster: Annotated[Path | None, typer.Option(help="Last week's roster.csv: rest across weeks, weekend rotation, warm start.")] = None,
+    tz: Annotated[str | None, typer.Option(help="Local time zone of the centre (e.g. Europe/London); shift times are local.")] = None,
+    method: Annotated[str, typer.Option(help="two_phase (design, then named agents) or single (one model).")] = "two_phase",
+) -> None:
+    """Build the week's roster of named agents (CP-SAT) and write roster, breaks, coverage, summary."""
+    import pandas as pd
+
+    from planner.errors import InputError
+    from planner.io import read_frame
+    from planner.scheduling import build_roster, load_rules, write_schedule
+
+    schedule_rules = load_rules(rules)
+    frame = read_frame(
+        requirements,
+        ("queue", "interval_start", "agents_to_schedule"),
+        tz=tz,
+        optional=("agents_required", "traffic_erlangs", "calls_forecast", "aht_seconds_forecast"),
+    )
+    if tz is not None:
+        frame["interval_start"] = frame["interval_start"].dt.tz_convert(tz)
+    previous = None
+    if previous_roster is not None:
+        try:
+            previous = (
+                pd.read_parquet(previous_roster)
+                if previous_roster.suffix.lower() == ".parquet"
+                else pd.read_csv(previous_roster)
+            )
+        except (OSError, ValueError) as error:
+            raise InputError(f"{previous_roster}: cannot read the previous roster: {error}") from None
+
+    def show(event: object) -> None:
+        console.print(
+            f"  {event.phase:<20} {event.seconds:7.1f} s  objective {event.objective:12.2f}  "
+            f"bound {event.best_bound:12.2f}  gap {100 * event.gap:6.2f} %"
+        )
+
+    console.print(f"scheduling {len(schedule_rules.agents)} agents (limit {time_limit_seconds:g} s) ...")
+    result = build_roster(
+        frame,
+        schedule_rules,
+        previous_roster=previous,
+        time_limit_seconds=time_limit_seconds,
+        seed=seed,
+        method=method,
+        on_solution=show,
+    )
+    paths = write_schedule(
+        out, roster=result.roster, activities=result.activities, coverage=result.coverage,
+        summary=result.summary,
+    )
+    s = result.summary
+    console.print(
+        f"[bold]{s.status}[/bold] ({s.method}): {s.agents_working} of {s.agents} agents, {s.shifts} shifts, "
+        f"{s.paid_hours:,.1f} paid h for {s.required_agent_hours:,.1f} required agent-h; "
+        f"under {s.under_agent_hours:,.1f} h, over {s.over_agent_hours:,.1f} h; cost {s.cost:,.2f}, "
+        f"bound {s.best_bound:,.2f}, gap {100 * s.gap:.2f} %, {s.solve_seconds:.1f} s"
+    )
+    for label, path in paths.items():
+        console.print(f"  {label:<12} {path}")
+
+
 @app.command("serve")
 def serve_command(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",

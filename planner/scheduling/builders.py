@@ -198,7 +198,7 @@ def add_coverage_costs(
             model.add(heads + under >= r)
             cv.under[t] = under
             curve = cv.curves_units[t]
-            cost = model.new_int_var(0, int(curve[-1]), f"under_cost_slot{t}")
+            cost = model.new_int_var(0, piecewise_cost_value(curve, r), f"under_cost_slot{t}")
             for d, fd, num, p in _lines(curve):
                 model.add(d * cost >= fd + num * (under - p))
             cv.under_cost[t] = cost

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import itertools
 import math
+import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -28,10 +29,14 @@ from planner.scheduling.problem import (
     SolveEvent,
     SolveStats,
     prepare_problem,
+    hint_by_fixing,
     shifts_by_day,
     solve_model,
 )
 from planner.scheduling.rules import ScheduleRules
+
+HINT_SHARE = 0.2
+"""Most of the time limit spent turning a legal week per agent into a complete hint."""
 
 __all__ = ["DesignVars", "ShiftDesign", "add_design_model", "design_shifts", "heads_per_slot"]
 
@@ -45,6 +50,8 @@ class DesignVars:
     coverage: b.CoverageVars
     terms: b.ObjectiveTerms
     overtime_minutes: cp_model.IntVar | None
+    tours: dict[tuple[int, tuple[int, ...]], cp_model.IntVar] = field(default_factory=dict)
+    agent_class: dict[int, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -94,11 +101,11 @@ def add_design_model(
                 ct.only_enforce_if(enforce("coverage", str(t)))
     terms += b.add_paid_hours_cost(types, counts, rules.costs)
     terms += b.add_break_stagger(model, on_shift, on_break, rules.weekly.max_on_break_share)
-    overtime = None
+    dv = DesignVars(counts, placements, cov, terms, None)
     if workforce_limits:
-        overtime, more = _add_workforce_limits(model, problem, counts)
+        dv.overtime_minutes, more = _add_workforce_limits(model, problem, counts, dv)
         terms += more
-    return DesignVars(counts, placements, cov, terms, overtime)
+    return dv
 
 
 def day_patterns(
@@ -120,7 +127,7 @@ def day_patterns(
 
 
 def _add_workforce_limits(
-    model: cp_model.CpModel, problem: Problem, counts: Mapping[int, cp_model.IntVar]
+    model: cp_model.CpModel, problem: Problem, counts: Mapping[int, cp_model.IntVar], dv: DesignVars
 ) -> tuple[cp_model.IntVar | None, b.ObjectiveTerms]:
     """Necessary conditions for a design to be rosterable by the named agents.
 
@@ -158,6 +165,10 @@ def _add_workforce_limits(
             continue
         z = [model.new_int_var(0, len(members), f"tour_class{c}_days{''.join(map(str, p))}") for p in patterns]
         model.add(sum(z) == len(members))
+        for a in members:
+            dv.agent_class[a] = c
+        for p, var in zip(patterns, z, strict=True):
+            dv.tours[c, p] = var
         for p, var in zip(patterns, z, strict=True):
             for d in p:
                 working[d].append((c, var))
@@ -230,8 +241,10 @@ def hint_design(
     dv: DesignVars,
     counts: Mapping[int, int],
     placements: Mapping[tuple[int, int], Mapping[int, int]],
+    days_worked: Mapping[int, Sequence[int]] | None = None,
 ) -> None:
-    """Add a complete hint for every design variable from a known solution."""
+    """Hint every design variable from a known solution (complete when ``days_worked``, each
+    agent's worked days, is given for the tour counts)."""
     for s, var in dv.counts.items():
         model.add_hint(var, int(counts.get(s, 0)))
     for key, vars_k in dv.placements.items():
@@ -245,10 +258,51 @@ def hint_design(
         model.add_hint(dv.coverage.under_cost[t], b.piecewise_cost_value(dv.coverage.curves_units[t], under))
     for t, var in dv.coverage.over.items():
         model.add_hint(var, max(int(heads[t] - problem.required[t]), 0))
+    if dv.tours and days_worked is not None:
+        tally: dict[tuple[int, tuple[int, ...]], int] = defaultdict(int)
+        for a, days in days_worked.items():
+            tally[dv.agent_class[a], tuple(sorted(days))] += 1
+        for key, var in dv.tours.items():
+            model.add_hint(var, tally.get(key, 0))
     if dv.overtime_minutes is not None:
         total = sum(problem.shift_types[s].paid_minutes * c for s, c in counts.items())
         contract = round(sum(a.contract_hours for a in problem.rules.agents) * 60)
         model.add_hint(dv.overtime_minutes, max(total - contract, 0))
+
+
+def hint_from_assignment(
+    problem: Problem, assignment: Mapping[int, Sequence[int]]
+) -> tuple[dict[int, int], dict[tuple[int, int], dict[int, int]], dict[int, list[int]]]:
+    """Counts, break placements (spread over the windows) and worked days of an assignment
+    ``{agent index: [shift type indices]}``, as used by :func:`hint_design`."""
+    counts: dict[int, int] = defaultdict(int)
+    days_worked: dict[int, list[int]] = {}
+    for a, chosen in assignment.items():
+        days_worked[a] = [problem.shift_types[s].day for s in chosen]
+        for s in chosen:
+            counts[s] += 1
+    placements: dict[tuple[int, int], dict[int, int]] = {}
+    for s_idx, c in counts.items():
+        s = problem.shift_types[s_idx]
+        for k in range(len(s.break_offsets)):
+            placements[s_idx, k] = defaultdict(int)
+        for i in range(c):
+            earliest = 0
+            for k, offsets in enumerate(s.break_offsets):
+                if k:
+                    earliest += s.break_slots[k - 1] + s.break_gap_slots[k]
+                valid = [o for o in offsets if o >= earliest]
+                # later breaks keep room: stay early enough for the next windows
+                offset = valid[i % len(valid)] if k == len(s.break_offsets) - 1 else valid[0]
+                if k < len(s.break_offsets) - 1:
+                    slack = [
+                        o for o in valid
+                        if o + s.break_slots[k] + s.break_gap_slots[k + 1] <= s.break_offsets[k + 1][-1]
+                    ]
+                    offset = slack[i % len(slack)] if slack else valid[0]
+                placements[s_idx, k][offset] += 1
+                earliest = offset
+    return dict(counts), {k: dict(v) for k, v in placements.items()}, days_worked
 
 
 def design_values(
@@ -390,12 +444,33 @@ def design_for_problem(
     else:
         big = int(problem.required.max(initial=0)) + 1
         upper = {s.index: big for s in problem.shift_types}
+    from planner.scheduling.greedy import greedy_roster
+
     model = cp_model.CpModel()
     dv = add_design_model(model, problem, upper, workforce_limits=workforce_limits)
+    hinted = False
+    hint_seconds = 0.0
+    started = time.perf_counter()
     if hint is not None:
-        hint_design(model, problem, dv, *hint)
+        fixes = [(var, int(hint[0].get(s, 0))) for s, var in dv.counts.items()]
+        hinted = hint_by_fixing(
+            model, dv.terms, fixes, time_limit_seconds=HINT_SHARE * time_limit_seconds,
+            seed=seed, num_workers=num_workers,
+        )
+    if not hinted and workforce_limits:
+        # a legal week per agent (coverage ignored) fixes the counts; the rest follows
+        legal = greedy_roster(problem)
+        if legal is not None:
+            counts_h, _placements, _days = hint_from_assignment(problem, legal)
+            fixes = [(var, int(counts_h.get(s, 0))) for s, var in dv.counts.items()]
+            hinted = hint_by_fixing(
+                model, dv.terms, fixes, time_limit_seconds=HINT_SHARE * time_limit_seconds,
+                seed=seed, num_workers=num_workers,
+            )
+    hint_seconds = time.perf_counter() - started
     solver, stats = solve_model(
-        model, dv.terms, phase="design", time_limit_seconds=time_limit_seconds, seed=seed,
+        model, dv.terms, phase="design",
+        time_limit_seconds=max(time_limit_seconds - hint_seconds, 1.0), seed=seed,
         num_workers=num_workers, progress=progress, on_solution=on_solution,
     )
     if stats.status not in ("OPTIMAL", "FEASIBLE"):

@@ -155,7 +155,7 @@ def write_schedule(
 ) -> dict[str, Path]:
     """Write roster.csv, activities.csv, coverage.csv and summary.json into ``out_dir``.
 
-    Timestamps are written in ISO 8601 with their UTC offset. Returns the written paths by label.
+    CSVs go through :func:`planner.io.write_frame` (ISO 8601 timestamps with their UTC offset). Returns the written paths by label.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -165,9 +165,11 @@ def write_schedule(
         "coverage": out / "coverage.csv",
         "summary": out / "summary.json",
     }
-    roster.to_csv(paths["roster"], index=False)
-    activities.to_csv(paths["activities"], index=False)
-    coverage.to_csv(paths["coverage"], index=False)
+    from planner.io import write_frame
+
+    write_frame(roster, paths["roster"])
+    write_frame(activities, paths["activities"])
+    write_frame(coverage, paths["coverage"])
     payload = summary.to_dict()
     if extra:
         payload.update(extra)

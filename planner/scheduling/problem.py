@@ -232,6 +232,8 @@ def solve_model(
     solver.parameters.max_time_in_seconds = float(time_limit_seconds)
     solver.parameters.num_workers = int(num_workers or default_num_workers())
     solver.parameters.random_seed = int(seed)
+    import os as _os
+    solver.parameters.log_search_progress = bool(_os.environ.get("PLANNER_CPSAT_LOG"))
     callback = _ProgressCallback(phase, time_limit_seconds, progress, on_solution, offset_units)
     started = time.perf_counter()
     status = solver.solve(model, callback)
@@ -256,3 +258,37 @@ def shifts_by_day(
         if s.index in variables:
             out[s.day].append((s, variables[s.index]))
     return out
+
+
+def hint_by_fixing(
+    model: cp_model.CpModel,
+    terms: ObjectiveTerms,
+    fixes: Sequence[tuple[cp_model.IntVar, int]],
+    *,
+    time_limit_seconds: float,
+    seed: int,
+    num_workers: int | None,
+) -> bool:
+    """Complete hint: solve a copy of ``model`` with ``fixes`` imposed, hint every variable.
+
+    A partial idea of a solution (e.g. a legal week per agent) becomes a complete, feasible hint:
+    the copy with those variables fixed is small and solves fast, and its full solution is added
+    as the hint of ``model``. Returns whether a solution was found.
+    """
+    if terms:
+        variables, coefficients = zip(*terms, strict=True)
+        model.minimize(cp_model.LinearExpr.weighted_sum(list(variables), list(coefficients)))
+    trial = model.clone()
+    for var, value in fixes:
+        trial.add(trial.get_int_var_from_proto_index(var.index) == int(value))
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = float(time_limit_seconds)
+    solver.parameters.num_workers = int(num_workers or default_num_workers())
+    solver.parameters.random_seed = int(seed)
+    status = solver.solve(trial)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return False
+    model.clear_hints()
+    for i, value in enumerate(solver.response_proto.solution):
+        model.add_hint(model.get_int_var_from_proto_index(i), value)
+    return True

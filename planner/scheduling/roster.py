@@ -39,6 +39,7 @@ from planner.scheduling.design import (
     hint_design,
     summarise,
 )
+from planner.scheduling.greedy import greedy_roster
 from planner.scheduling.outputs import (
     ACTIVITY_COLUMNS,
     ROSTER_COLUMNS,
@@ -49,6 +50,7 @@ from planner.scheduling.problem import (
     Problem,
     SolveEvent,
     SolveStats,
+    hint_by_fixing,
     prepare_problem,
     shifts_by_day,
     solve_model,
@@ -405,12 +407,17 @@ def build_roster(
             by_type[s].append(var)
         for s, var in dv.counts.items():
             model.add(var == sum(by_type[s]))
-        if design is not None:
+        legal = greedy_roster(problem)
+        if legal is not None:
+            # a legal week per agent, completed into a full feasible hint
+            chosen = {(a, s) for a, types in legal.items() for s in types}
+            fixes = [(var, int(key in chosen)) for key, var in rv.work.items()]
+            hint_by_fixing(
+                model, dv.terms + rv.terms, fixes, time_limit_seconds=0.2 * remaining(),
+                seed=seed, num_workers=num_workers,
+            )
+        elif design is not None:
             hint_design(model, problem, dv, design.counts, design.placements)
-        else:
-            for key, value in hint_work.items():
-                if key in rv.work:
-                    model.add_hint(rv.work[key], value)
         phase = "single" if method == "single" else "assignment-fallback"
         solver, stats = solve_model(
             model, dv.terms + rv.terms, phase=phase, time_limit_seconds=remaining(), seed=seed,
