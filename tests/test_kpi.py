@@ -180,11 +180,9 @@ def test_errors(change, kwargs, match):
 
 
 def test_sample_centre_matches_direct_sums():
-    sample = pytest.importorskip("planner.sample")
-    try:
-        history = sample.generate_sample_history(seed=7, years=0.1)
-    except ImportError as error:  # the sample draws outcomes with planner.staffing
-        pytest.skip(f"sample centre not available yet: {error}")
+    from planner.sample import generate_sample_history
+
+    history = generate_sample_history(seed=7, years=0.1)
     report = kpi_report(history)
     direct = history.groupby("queue")[["answered_within_target", "calls_offered"]].sum()
     expected = direct["answered_within_target"] / direct["calls_offered"]
