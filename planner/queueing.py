@@ -51,6 +51,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -189,7 +190,7 @@ def _log_tail_sum(x: ArrayLike, y: ArrayLike) -> FloatArray:
     if general.size:
         xg, yg = x[general], y[general]
         p = special.gammainc(yg, xg)
-        with np.errstate(divide="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore"):
             logt = np.log(p) - _log_poisson_pmf(yg, xg)
         bad = ~_gammainc_trusted(p, yg, xg)
         if bad.any():
@@ -253,6 +254,22 @@ def _erlang_c_from_b(a: FloatArray, n: FloatArray, b: FloatArray) -> FloatArray:
         c = n * b / (n - a + a * b)
     c = np.where(a < n, c, np.nan)
     return np.where(a == 0, 0.0, c)
+
+
+def _erlang_c_flat(
+    a: FloatArray, n: FloatArray, aht: FloatArray, t: FloatArray
+) -> dict[str, FloatArray]:
+    """Erlang C wait probability, service level, ASA and occupancy with one Erlang B evaluation.
+
+    Same values as the public kernels (validated inputs, NaN where unstable); used by the
+    staffing search, which needs all of them at once.
+    """
+    c = _erlang_c_from_b(a, n, np.exp(_log_erlang_b(a, n)))
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        sl = np.where(a == 0, 1.0, 1.0 - c * np.exp(-(n - a) * t / aht))
+        asa = np.where(a == 0, 0.0, c * aht / (n - a))
+        occ = np.where(a == 0, 0.0, np.where(a < n, a / n, np.nan))
+    return {"wait_probability": c, "service_level": sl, "asa_seconds": asa, "occupancy": occ}
 
 
 def erlang_c_wait_probability(traffic_erlangs: ArrayLike, agents: ArrayLike) -> FloatArray:
@@ -563,7 +580,7 @@ def erlang_a(
     a, n, aht, patience, t = np.broadcast_arrays(a, n, aht, patience, t)
     shape = a.shape
     fields = _erlang_a_flat(
-        a.ravel(), n.ravel(), aht.ravel(), patience.ravel(), t.ravel(), moments=True
+        a.ravel(), n.ravel(), aht.ravel(), patience.ravel(), t.ravel(), moments="exact"
     )
     return ErlangAResult(**{name: value.reshape(shape) for name, value in fields.items()})
 
@@ -575,13 +592,15 @@ def _erlang_a_flat(
     patience: FloatArray,
     t: FloatArray,
     *,
-    moments: bool,
+    moments: Literal["none", "closed", "exact"],
 ) -> dict[str, FloatArray]:
     """Erlang A on validated 1-D arrays of equal length (NaN marks invalid input).
 
-    With ``moments=False`` only ``wait_probability`` and ``service_level`` are computed (the queue
-    window sums are skipped; the other fields stay NaN): the staffing search uses this when no
-    abandonment, ASA or occupancy target is set.
+    ``moments="exact"`` computes every field (what :func:`erlang_a` returns). The staffing search
+    uses two cheaper modes: ``"none"`` computes only ``wait_probability`` and ``service_level``
+    (the other fields stay NaN); ``"closed"`` adds ``abandon_rate`` and ``occupancy`` from the
+    closed form ``P(Ab | W > 0) = 1 - P(S | W > 0)``, which skips the queue window sums but loses
+    relative accuracy when abandonment is tiny (it is used for a starting guess only).
     """
     size = a.shape[0]
 
@@ -669,7 +688,11 @@ def _erlang_a_flat(
         within_given_wait = served_given_wait * -np.expm1(np.minimum(log_late_ratio, 0.0))
         wait[idx] = p_wait
         sl[idx] = np.clip(p_no_wait + p_wait * within_given_wait, 0.0, 1.0)
-        if moments:
+        if moments == "closed":
+            p_answered = p_no_wait + p_wait * served_given_wait
+            abandon[idx] = p_wait * (1.0 - served_given_wait)
+            occ[idx] = ai * p_answered / ni
+        elif moments == "exact":
             # Abandonment and answered wait from the queue length an arrival meets.
             served_w, abandoned_w, theta_wait_served_w = _queue_window_moments(x, y)
             p_abandon = p_wait * abandoned_w
