@@ -518,6 +518,7 @@ _SHORT_LABELS = {
     "aht_wape": "AHT wape",
     "required_hours": "req h",
     "cost": "cost",
+    "scenario": "scenario",
 }
 
 
@@ -719,6 +720,142 @@ def evaluate_command(
             },
         )
     _write_outputs(out, outputs)
+
+
+@app.command("scenario")
+def scenario_command(
+    forecast: Annotated[
+        Path, typer.Argument(help="Forecast CSV/Parquet (calls_forecast, aht_seconds_forecast).")
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Folder for the comparison CSVs.")
+    ] = Path("scenarios"),
+    roster: Annotated[
+        Path | None,
+        typer.Option(
+            "--roster",
+            help="Current coverage (agents_scheduled) or requirements file; default: the "
+            "baseline's staffing.",
+        ),
+    ] = None,
+    scenarios_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--scenarios",
+            help="YAML/JSON list of scenarios (name, volume_factor, aht_add_seconds, ...).",
+        ),
+    ] = None,
+    everyday: Annotated[
+        bool,
+        typer.Option(
+            "--everyday/--no-everyday",
+            help="Add the ready-made questions: volume +10 %, lose 5 agents, AHT +20 s.",
+        ),
+    ] = True,
+    headcount: Annotated[
+        int | None, typer.Option(min=1, help="Agents in the workforce (for 'lose N agents').")
+    ] = None,
+    rules: Annotated[
+        Path | None,
+        typer.Option("--rules", help="Schedule rules: re-staffed scenarios are rostered."),
+    ] = None,
+    time_limit_seconds: Annotated[
+        float, typer.Option(min=1, help="Solver time limit per roster, seconds.")
+    ] = 20.0,
+    shrinkage: Annotated[
+        float, typer.Option(min=0, max=0.999, help="Fraction of heads not on the phones.")
+    ] = 0.0,
+    model: ModelOption = None,
+    patience_seconds: PatienceOption = None,
+    answer_seconds: AnswerOption = 20.0,
+    service_level: ServiceLevelOption = 0.8,
+    max_abandon: Annotated[
+        float | None,
+        typer.Option("--max-abandon", min=0, max=1, help="Abandonment ceiling, a fraction."),
+    ] = None,
+    cost_per_hour: Annotated[
+        float | None,
+        typer.Option("--cost-per-hour", min=0.0001, help="Cost of one scheduled agent-hour."),
+    ] = None,
+    tz: TzOption = None,
+) -> None:
+    """What-if scenarios compared side by side: hours, cost, SL / ASA / abandonment."""
+    import json
+
+    import yaml
+
+    from planner.errors import InputError
+    from planner.io import read_forecast
+    from planner.scenarios import everyday_scenarios, run_scenarios, scenario_from_mapping
+
+    frame = read_forecast(forecast, tz=tz)
+    current = _read_plan_agents(roster, tz) if roster is not None else None
+    chosen = everyday_scenarios(include_agents_lost=headcount is not None or rules is not None)
+    chosen = chosen if everyday else []
+    if scenarios_file is not None:
+        try:
+            text = scenarios_file.read_text()
+            data = (
+                json.loads(text)
+                if scenarios_file.suffix.lower() == ".json"
+                else yaml.safe_load(text)
+            )
+        except (OSError, ValueError, yaml.YAMLError) as error:
+            raise InputError(f"{scenarios_file}: cannot read the scenarios: {error}") from None
+        if isinstance(data, dict):
+            data = data.get("scenarios")
+        if not isinstance(data, list):
+            raise InputError(
+                f"{scenarios_file}: expected a list of scenarios (or scenarios: [...]), got "
+                f"{type(data).__name__}"
+            )
+        chosen += [scenario_from_mapping(item, source=str(scenarios_file)) for item in data]
+    schedule_rules = None
+    if rules is not None:
+        from planner.scheduling import load_rules
+
+        schedule_rules = load_rules(rules)
+    with progress_bars() as progress:
+        result = run_scenarios(
+            frame,
+            chosen,
+            current_agents=current,
+            shrinkage=shrinkage,
+            service_level_target=service_level,
+            answer_target_seconds=answer_seconds,
+            max_abandon_rate=max_abandon,
+            patience_seconds=patience_seconds,
+            model=model,
+            cost_per_agent_hour=cost_per_hour,
+            headcount=headcount,
+            rules=schedule_rules,
+            schedule_time_limit_seconds=time_limit_seconds,
+            progress=progress,
+        )
+    shown = {"scenario": "", "queue": "", "required_hours": ",.0f", "scheduled_hours": ",.0f"}
+    if result.summary["queue"].nunique() == 1:
+        del shown["queue"]
+    if result.summary["cost"].notna().any():
+        shown["cost"] = ",.0f"
+    shown.update(
+        {
+            "service_level": ".3f",
+            "asa_seconds": ".1f",
+            "abandon_rate": ".3f",
+            "intervals_missing_target": ",d",
+        }
+    )
+    _print_frame("scenarios side by side", result.summary, shown)
+    for note in result.notes:
+        console.print(f"note: {note}")
+    _write_outputs(
+        out,
+        {
+            "summary": (result.summary, "scenarios_summary.csv"),
+            "daily": (result.daily, "scenarios_daily.csv"),
+            "weekly": (result.weekly, "scenarios_weekly.csv"),
+        },
+    )
 
 
 @app.command("kpi")
