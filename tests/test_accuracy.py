@@ -284,3 +284,30 @@ def test_parameter_errors():
         forecast_accuracy(forecast, history, agents="agents_to_schedule", shrinkage=1.2)
     with pytest.raises(InputError, match="patience_seconds"):
         forecast_accuracy(forecast, history, agents="agents_to_schedule", patience_seconds=-1)
+
+
+def test_cli_accuracy_with_plan(tmp_path, capsys):
+    from planner.cli import main
+    from planner.io import write_frame
+
+    forecast, history = planned_case(agents_staffed=[12.0, 13.0, 14.0, 12.0])
+    write_frame(forecast.drop(columns="agents_to_schedule"), tmp_path / "forecast.csv")
+    write_frame(forecast[["queue", "interval_start", "agents_to_schedule"]], tmp_path / "plan.csv")
+    write_frame(history, tmp_path / "history.csv")
+    main(
+        [
+            "accuracy",
+            str(tmp_path / "forecast.csv"),
+            str(tmp_path / "history.csv"),
+            "--plan",
+            str(tmp_path / "plan.csv"),
+            "--patience-seconds",
+            "180",
+            "-o",
+            str(tmp_path / "acc"),
+        ]
+    )
+    parts = pd.read_csv(tmp_path / "acc" / "planned_vs_achieved.csv")
+    assert parts["service_level_achieved"].iloc[0] == pytest.approx(153 / 193, abs=1e-9)
+    scores = pd.read_csv(tmp_path / "acc" / "accuracy_scores.csv")
+    assert set(scores["level"]) == {"interval", "day", "week"}

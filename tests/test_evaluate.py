@@ -289,3 +289,46 @@ def test_coverage_errors():
         join_plan(frame, frame[["queue", "interval_start"]].assign(queue="z", agents_scheduled=3))
     with pytest.raises(InputError, match="agents must be a column name or a coverage DataFrame"):
         join_plan(frame, 3)  # type: ignore[arg-type]
+
+
+def test_cli_evaluate_writes_outputs_and_simulates(tmp_path, capsys):
+    from planner.cli import main
+    from planner.io import write_frame
+
+    frame = forecast_frame([20.0, 30.0, 25.0, 40.0], [6, 8, 7, 5])
+    write_frame(frame.drop(columns="agents_to_schedule"), tmp_path / "forecast.csv")
+    write_frame(
+        frame[["queue", "interval_start", "agents_to_schedule"]], tmp_path / "requirements.csv"
+    )
+    out = tmp_path / "ev"
+    main(
+        [
+            "evaluate",
+            str(tmp_path / "requirements.csv"),
+            str(tmp_path / "forecast.csv"),
+            "--patience-seconds",
+            "120",
+            "--simulate",
+            "--replications",
+            "2",
+            "-o",
+            str(out),
+        ]
+    )
+    intervals = pd.read_csv(out / "evaluation_intervals.csv")
+    assert intervals["agents_scheduled"].tolist() == [6, 8, 7, 5]
+    assert (out / "simulation_intervals.csv").is_file()
+    assert (out / "intervals_missing_target.csv").is_file()  # the 40-call interval misses
+
+
+def test_cli_evaluate_bad_roster_is_one_line_and_exit_2(tmp_path, capsys):
+    from planner.cli import main
+    from planner.io import write_frame
+
+    frame = forecast_frame([20.0, 30.0], 6)
+    write_frame(frame, tmp_path / "forecast.csv")
+    write_frame(frame[["queue", "interval_start"]], tmp_path / "roster.csv")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["evaluate", str(tmp_path / "roster.csv"), str(tmp_path / "forecast.csv")])
+    assert exit_info.value.code == 2
+    assert "agents_scheduled" in capsys.readouterr().err

@@ -189,3 +189,17 @@ def test_sample_centre_matches_direct_sums():
     got = report.totals.set_index("queue")["service_level"].drop(ALL_QUEUES)
     assert got.to_numpy() == pytest.approx(expected.reindex(got.index).to_numpy(), abs=1e-12)
     assert report.intervals["below_target"].sum() == len(report.below_target)
+
+
+def test_cli_kpi(tmp_path, capsys):
+    from planner.cli import main
+    from planner.io import write_frame
+
+    write_frame(small_history(), tmp_path / "history.csv")
+    main(["kpi", str(tmp_path / "history.csv"), "--cost-per-hour", "30", "-o", str(tmp_path / "k")])
+    totals = pd.read_csv(tmp_path / "k" / "kpi_totals.csv").set_index("queue")
+    assert totals.loc["a", "service_level"] == pytest.approx(87 / 140, abs=1e-9)
+    assert "ASA cannot be computed" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_info:
+        main(["kpi", str(tmp_path / "missing.csv")])
+    assert exit_info.value.code == 2

@@ -240,3 +240,36 @@ def test_scenario_from_mapping():
 def test_errors(scenario, kwargs, match):
     with pytest.raises(InputError, match=match):
         run_scenarios(forecast_frame(), [scenario], **{**BASE, **kwargs})
+
+
+def test_cli_scenario_with_a_scenarios_file(tmp_path, capsys):
+    from planner.cli import main
+    from planner.io import write_frame
+
+    write_frame(forecast_frame(), tmp_path / "forecast.csv")
+    (tmp_path / "scenarios.yaml").write_text(
+        "scenarios:\n  - name: late close\n    opening_hours: ['08:00', '19:00']\n"
+        "  - name: slow calls\n    aht_factor: 1.1\n    keep_roster: true\n"
+    )
+    main(
+        [
+            "scenario",
+            str(tmp_path / "forecast.csv"),
+            "--scenarios",
+            str(tmp_path / "scenarios.yaml"),
+            "--no-everyday",
+            "--patience-seconds",
+            "180",
+            "-o",
+            str(tmp_path / "sc"),
+        ]
+    )
+    summary = pd.read_csv(tmp_path / "sc" / "scenarios_summary.csv")
+    assert summary["scenario"].tolist() == ["baseline", "late close", "slow calls"]
+    (tmp_path / "bad.yaml").write_text("- name: x\n  volume: 2\n")
+    with pytest.raises(SystemExit) as exit_info:
+        main(
+            ["scenario", str(tmp_path / "forecast.csv"), "--scenarios", str(tmp_path / "bad.yaml")]
+        )
+    assert exit_info.value.code == 2
+    assert "unknown keys" in capsys.readouterr().err
