@@ -391,6 +391,104 @@ def backtest_command(
         scaled.run.raise_for_failures()
 
 
+@app.command("staff")
+def staff_command(
+    forecast: Annotated[Path, typer.Argument(help="Forecast (or history) file, CSV or Parquet.")],
+    out: OutPath = Path("requirements.csv"),
+    service_level: Annotated[
+        float | None,
+        typer.Option("--service-level", help="Service-level target, fraction of offered calls."),
+    ] = 0.8,
+    answer_seconds: Annotated[
+        float, typer.Option("--answer-seconds", help="Answer target of the service level, s.")
+    ] = 20.0,
+    max_asa_seconds: Annotated[
+        float | None, typer.Option("--max-asa-seconds", help="Largest mean wait of answered calls.")
+    ] = None,
+    max_abandon_rate: Annotated[
+        float | None,
+        typer.Option("--max-abandon-rate", help="Largest abandonment fraction (erlang-a)."),
+    ] = None,
+    max_occupancy: Annotated[
+        float | None, typer.Option("--max-occupancy", help="Largest agent occupancy fraction.")
+    ] = None,
+    shrinkage: Annotated[
+        str,
+        typer.Option(
+            "--shrinkage",
+            help="Shrinkage fraction in [0, 1), or the name of a per-interval column.",
+        ),
+    ] = "0",
+    model: Annotated[str, typer.Option("--model", help="erlang-c | erlang-a")] = "erlang-c",
+    patience_seconds: Annotated[
+        float | None,
+        typer.Option("--patience-seconds", help="Mean caller patience, s (erlang-a)."),
+    ] = None,
+    min_agents: Annotated[
+        int, typer.Option("--min-agents", min=0, help="Floor of agents in every interval.")
+    ] = 0,
+    tz: Annotated[
+        str | None,
+        typer.Option("--tz", help="IANA time zone of naive timestamps, e.g. Europe/London."),
+    ] = None,
+) -> None:
+    """Agents required per interval for the service targets (Erlang C or Erlang A)."""
+    import numpy as np
+
+    from planner.io import read_forecast, write_frame
+    from planner.staffing import StaffingTargets, required_agents
+
+    try:
+        shrink: float | str = float(shrinkage)
+    except ValueError:
+        shrink = shrinkage
+    frame = read_forecast(forecast, tz=tz)
+    targets = StaffingTargets(
+        service_level_target=service_level,
+        answer_target_seconds=answer_seconds,
+        max_asa_seconds=max_asa_seconds,
+        max_abandon_rate=max_abandon_rate,
+        max_occupancy=max_occupancy,
+    )
+    if isinstance(shrink, str) and shrink not in frame.columns:
+        # read_forecast keeps only planner columns: a shrinkage column comes from the raw file.
+        from planner.io import read_frame
+
+        raw = read_frame(forecast, ("queue", "interval_start", shrink), tz=tz)
+        frame = frame.merge(raw, on=["queue", "interval_start"], how="left", validate="1:1")
+    result = required_agents(
+        frame,
+        targets,
+        model=model,  # type: ignore[arg-type]
+        patience_seconds=patience_seconds,
+        shrinkage=shrink,
+        min_agents=min_agents,
+    )
+    write_frame(result, out)
+    calls = result["calls_forecast"].to_numpy()
+    answered = calls > 0
+
+    def weighted(column: str) -> str:
+        values = result[column].to_numpy()
+        if not answered.any() or np.isnan(values[answered]).all():
+            return "-"
+        return f"{np.average(values[answered], weights=calls[answered]):.1%}"
+
+    peak = result.loc[result["agents_to_schedule"].idxmax()] if len(result) else None
+    console.print(f"wrote {len(result):,} intervals ({model}) to {out}")
+    if peak is not None:
+        console.print(
+            f"peak: {int(peak['agents_required'])} agents required, "
+            f"{int(peak['agents_to_schedule'])} to schedule ({peak['queue']}, "
+            f"{peak['interval_start']})"
+        )
+    console.print(
+        f"calls-weighted service level {weighted('service_level')}, occupancy "
+        f"{weighted('occupancy')}, abandonment {weighted('abandon_rate')} "
+        f"over {int(answered.sum()):,} intervals with calls"
+    )
+
+
 @app.command("schedule")
 def schedule_command(
     requirements: Annotated[Path, typer.Argument(help="Requirements CSV/Parquet (queue, interval_start, agents_to_schedule, ...).")],

@@ -457,3 +457,84 @@ def test_required_agents_validation(
 def test_kpis_for_agents_validation(agents: object, kwargs: dict[str, object], match: str) -> None:
     with pytest.raises(InputError, match=match):
         kpis_for_agents(frame([100.0, 50.0]), agents, **kwargs)  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------------------------------------
+# Command line
+# ---------------------------------------------------------------------------------------------
+
+
+def test_cli_staff_writes_requirements(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from planner.cli import main
+
+    source = tmp_path / "forecast.csv"
+    starts = pd.date_range("2026-03-02 08:00", periods=4, freq="30min")
+    pd.DataFrame(
+        {
+            "queue": "sales",
+            "interval_start": starts.strftime("%Y-%m-%d %H:%M"),
+            "calls_offered": [100, 0, 50, 80],  # history spelling is accepted
+            "aht_seconds": [180, 180, 240, 200],
+            "shrink": [0.3, 0.3, 0.1, 0.0],
+        }
+    ).to_csv(source, index=False)
+    out = tmp_path / "req.csv"
+    main(["staff", str(source), "-o", str(out), "--tz", "Europe/London", "--shrinkage", "0.3"])
+    written = pd.read_csv(out)
+    assert tuple(written.columns) == REQUIREMENT_COLUMNS
+    assert written["agents_required"].iloc[0] == 14
+    assert written["agents_to_schedule"].iloc[0] == 20
+    assert "calls-weighted service level" in capsys.readouterr().err
+
+    main(
+        [
+            "staff",
+            str(source),
+            "-o",
+            str(out),
+            "--tz",
+            "Europe/London",
+            "--model",
+            "erlang-a",
+            "--patience-seconds",
+            "120",
+            "--max-abandon-rate",
+            "0.05",
+            "--shrinkage",
+            "shrink",
+        ]
+    )
+    written = pd.read_csv(out)
+    expected = required_agents(
+        frame([100.0, 0.0, 50.0, 80.0], [180.0, 180.0, 240.0, 200.0]).assign(
+            shrink=[0.3, 0.3, 0.1, 0.0]
+        ),
+        StaffingTargets(max_abandon_rate=0.05),
+        model="erlang-a",
+        patience_seconds=120,
+        shrinkage="shrink",
+    )
+    assert written["agents_to_schedule"].tolist() == expected["agents_to_schedule"].tolist()
+    assert (written["abandon_rate"] <= 0.05).all()
+
+
+@pytest.mark.parametrize(
+    ("args", "match"),
+    [
+        (["--service-level", "80"], "service_level_target must be in"),
+        (["--model", "erlang-a"], "patience_seconds is required"),
+        (["--shrinkage", "1.5"], "shrinkage must be in"),
+        (["--max-abandon-rate", "0.1"], "max_abandon_rate needs model='erlang-a'"),
+    ],
+    ids=["percent", "no-patience", "shrinkage", "abandon-with-c"],
+)
+def test_cli_staff_errors_exit_2(tmp_path, capsys, args: list[str], match: str) -> None:  # type: ignore[no-untyped-def]
+    from planner.cli import main
+
+    source = tmp_path / "forecast.csv"
+    frame([100.0, 40.0]).to_csv(source, index=False)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["staff", str(source), "-o", str(tmp_path / "out.csv"), *args])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("planner: error:") and match in err
