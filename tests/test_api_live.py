@@ -1,7 +1,8 @@
 """The real server process: restart after a kill mid-job, and schemathesis over its live schema.
 
 Each test starts ``planner serve`` (uvicorn) in a subprocess on a free loopback port and talks
-HTTP to it; nothing leaves 127.0.0.1.
+HTTP to it; nothing leaves 127.0.0.1. Both are marked slow (a few server start-ups, ~30 s on a
+busy 2-core machine) and run in CI with everything else.
 """
 
 from __future__ import annotations
@@ -80,6 +81,7 @@ def _wait_for(client: httpx.Client, job_id: str, statuses: set[str], timeout_s: 
     raise AssertionError(f"job {job_id} never reached {statuses}; last {job}")
 
 
+@pytest.mark.slow
 def test_kill_mid_job_then_restart_keeps_finished_work_and_fails_the_running_job(tmp_path) -> None:
     database_url = f"sqlite:///{tmp_path / 'live.sqlite3'}"
     env = {"PLANNER_ENABLE_DIAGNOSTIC_JOBS": "1", "PLANNER_JOB_WORKERS": "1"}
@@ -141,6 +143,7 @@ def live_server(tmp_path_factory) -> Iterator[Server]:
         server.stop()
 
 
+@pytest.mark.slow
 def test_live_schema_no_server_errors_no_schema_violations(live_server: Server) -> None:
     """Every operation of the served OpenAPI schema, a few generated examples each (bounded).
 
@@ -157,7 +160,7 @@ def test_live_schema_no_server_errors_no_schema_violations(live_server: Server) 
 
         @given(case=operation.as_strategy())
         @settings(
-            max_examples=10,
+            max_examples=8,
             deadline=None,
             derandomize=True,
             database=None,
