@@ -172,7 +172,7 @@ def check_roster(
             prev_start = pd.to_datetime(prev["shift_start"], utc=True)
             if weekly.alternate_weekends_off and starts:
                 tz = starts[0].tz
-                if (prev_start.dt.tz_convert(tz).dt.weekday >= 5).any() and any(s.weekday() >= 5 for s in starts):
+                if (prev_start.dt.tz_convert(tz).dt.day_of_week >= 5).any() and any(s.weekday() >= 5 for s in starts):
                     bad(agent_id, None, "alternate_weekends_off", "works two weekends in a row")
         for i in range(1, len(starts)):
             rest_h = (starts[i] - ends[i - 1]) / pd.Timedelta(hours=1)

@@ -473,6 +473,11 @@ def design_for_problem(
         time_limit_seconds=max(time_limit_seconds - hint_seconds, 1.0), seed=seed,
         num_workers=num_workers, progress=progress, on_solution=on_solution,
     )
+    if stats.status == "INFEASIBLE" and workforce_limits:
+        # the design relaxes the roster, so the roster is infeasible too: name the rules
+        from planner.scheduling.explain import explain_roster_infeasible
+
+        raise explain_roster_infeasible(problem, problem.allowed, seed=seed, num_workers=num_workers)
     if stats.status not in ("OPTIMAL", "FEASIBLE"):
         raise explain_infeasible(problem, stats)
     counts, placements = design_values(solver, dv)

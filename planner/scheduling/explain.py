@@ -59,6 +59,16 @@ def _agent_findings(problem: Problem) -> list[str]:
                 f"only {len(days)} ({day_list})"
             )
             continue
+        block = problem.rules.weekly.min_consecutive_days_off
+        if block and min_days > 0:
+            from planner.scheduling.design import day_patterns
+
+            if not day_patterns(days, n_days, min_days, agent.max_days, block):
+                findings.append(
+                    f"agent {agent.agent_id} must work at least {min_days} of the {len(days)} "
+                    f"available days ({day_list}) and have {block} consecutive days off: impossible"
+                )
+                continue
         usable = sorted(best_per_day.values(), reverse=True)[: min(agent.max_days, n_days)]
         if sum(usable) < min_minutes:
             findings.append(

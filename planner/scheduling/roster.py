@@ -150,7 +150,7 @@ def _restrict_by_previous(problem: Problem, previous: pd.DataFrame | None) -> di
     rest = pd.Timedelta(hours=rules.weekly.min_rest_hours)
     last_end = previous.groupby("agent_id")["shift_end"].max()
     worked_weekend = set(
-        previous.loc[previous["shift_start"].dt.weekday >= 5, "agent_id"]
+        previous.loc[previous["shift_start"].dt.day_of_week >= 5, "agent_id"]
     )
     for a, agent in enumerate(rules.agents):
         keep = allowed[a]
@@ -176,7 +176,7 @@ def _previous_hint(
         key_of[problem.grid.dates[s.day].weekday(), s.start_clock_minutes, s.length_minutes] = s.index
     clock = previous["shift_start"].dt.hour * 60 + previous["shift_start"].dt.minute
     length = (previous["shift_end"] - previous["shift_start"]) // pd.Timedelta(minutes=1)
-    keys = zip(previous["agent_id"], previous["shift_start"].dt.weekday, clock, length, strict=True)
+    keys = zip(previous["agent_id"], previous["shift_start"].dt.day_of_week, clock, length, strict=True)
     worked = {(agent, int(wd), int(c), int(n)) for agent, wd, c, n in keys}
     index = {agent.agent_id: a for a, agent in enumerate(problem.rules.agents)}
     hint = {}
