@@ -12,7 +12,7 @@ The data is real (see ../shared/data/README.md) and is read in place, never copi
 skips with a message where the folder is absent.
 
 Usage: .venv/bin/python bench/bench_forecast_bank.py [--minutes 5 15 30] [--no-prophet]
-       [--origins readme holdout]
+       [--no-auto-prophet] [--origins readme holdout]
 """
 
 from __future__ import annotations
@@ -108,7 +108,7 @@ def load_bank(minutes: int) -> pd.DataFrame:
     )
 
 
-def methods(with_prophet: bool) -> dict[str, ForecastMethod]:
+def methods(with_prophet: bool, auto_prophet: bool = True) -> dict[str, ForecastMethod]:
     out: dict[str, ForecastMethod] = {
         "same-slot-last-week": SameSlotLastWeek(),
         "mean-last-4-weeks": MeanLastWeeks(n_weeks=4),
@@ -120,6 +120,7 @@ def methods(with_prophet: bool) -> dict[str, ForecastMethod]:
         out["topdown-daily-prophet"] = TopDown(daily_model="prophet")
         out["prophet-default"] = ProphetPlain(uncertainty_samples=0)
         out["prophet"] = ProphetForecaster()
+    if with_prophet and auto_prophet:
         out["auto+prophet"] = AutoForecaster(
             candidates=("topdown", "mean-last-weeks", "same-slot-last-week", "prophet")
         )
@@ -133,6 +134,9 @@ def main() -> int:
         "--origins", nargs="+", default=["readme", "holdout"], choices=list(ORIGIN_SETS)
     )
     parser.add_argument("--no-prophet", action="store_true")
+    parser.add_argument(
+        "--no-auto-prophet", action="store_true", help="skip auto with Prophet as a candidate"
+    )
     args = parser.parse_args()
     if not DATA.is_dir():
         print(f"skipped: {DATA} is absent (real bank data, not shipped with the repo)")
@@ -143,7 +147,9 @@ def main() -> int:
         for set_name in args.origins:
             started = time.perf_counter()
             result = backtest(
-                history, methods(not args.no_prophet), origins=list(ORIGIN_SETS[set_name])
+                history,
+                methods(not args.no_prophet, not args.no_auto_prophet),
+                origins=list(ORIGIN_SETS[set_name]),
             )
             seconds = time.perf_counter() - started
             wape = (100 * result.table("interval", "wape")).round(2).droplevel(0)
