@@ -95,7 +95,8 @@ class Scenario:
         At most this many heads in any interval (scheduled heads are cut down to it).
     agents_lost
         Agents leaving the workforce: every interval's heads shrink in proportion,
-        ``floor(heads * (headcount - lost) / headcount)`` (needs the base ``headcount``).
+        ``heads * (headcount - lost) / headcount`` rounded to the nearest whole head (halves up),
+        in exact integer arithmetic (needs the base ``headcount``).
     opening_hours
         ``("08:00", "18:00")``: local clock window in which calls are taken; outside it calls are
         not answered (counted in ``calls_outside_hours``) and nobody is scheduled.
@@ -421,7 +422,10 @@ def run_scenarios(
                     f"scenario {scenario.name!r}: agents_lost must be <= headcount {headcount}, "
                     f"got {scenario.agents_lost}"
                 )
-            heads = (heads.astype(np.int64) * (headcount - scenario.agents_lost)) // headcount
+            # In proportion, to the nearest whole head (halves up), in exact integers: rounding
+            # down would take a head from every small interval, overstating the loss.
+            kept = heads.astype(np.int64) * (headcount - scenario.agents_lost)
+            heads = (2 * kept + headcount) // (2 * headcount)
         if scenario.headcount_cap is not None:
             heads = np.minimum(heads, scenario.headcount_cap)
         evaluation = evaluate_plan(

@@ -102,8 +102,12 @@ def test_lose_agents_shrinks_every_interval_in_proportion():
         forecast, [Scenario("lose 5", agents_lost=5, keep_roster=True)], headcount=40, **BASE
     )
     got = result.evaluations["lose 5"].intervals["agents_scheduled"].to_numpy()
-    # floor(heads * 35 / 40) in integers, e.g. 14 heads -> 12 (12.25 rounded down).
-    assert got.tolist() == ((heads * 35) // 40).tolist()
+    # heads * 35 / 40 to the nearest whole head, halves up, computed here with Fraction:
+    # 14 heads -> 12.25 -> 12; 4 heads -> 3.5 -> 4; 10 heads -> 8.75 -> 9.
+    from fractions import Fraction
+
+    expected = [int(Fraction(int(h) * 35, 40) + Fraction(1, 2)) for h in heads]
+    assert got.tolist() == expected
 
 
 def test_lose_agents_without_headcount_is_left_out_and_said():
