@@ -4,7 +4,7 @@
 |---|---|---|
 | ``PLANNER_DATABASE_URL`` | ``sqlite:///planner-data/planner.sqlite3`` | any SQLAlchemy URL |
 | ``PLANNER_DATABASE_SCHEMA`` | none | PostgreSQL schema to use (search_path) |
-| ``PLANNER_API_KEYS`` | empty (no keys, auth off) | comma-separated keys or ``sha256:<hex>`` digests |
+| ``PLANNER_API_KEYS`` | empty (auth off) | comma-separated keys or ``sha256:<hex>`` digests |
 | ``PLANNER_REQUIRE_API_KEY`` | ``false`` | require a key even when none is configured here |
 | ``PLANNER_MAX_REQUEST_BYTES`` | 16 MiB | larger bodies get 413 |
 | ``PLANNER_MAX_ROWS`` | 250000 | more rows in one request get 413 |
@@ -74,7 +74,7 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        """Read the settings from ``env`` (default: ``os.environ``); bad values raise ConfigError."""
+        """Read the settings from ``env`` (default ``os.environ``); bad values raise ConfigError."""
         env = os.environ if env is None else env
         keys = tuple(k.strip() for k in env.get("PLANNER_API_KEYS", "").split(",") if k.strip())
         for key in keys:
@@ -89,9 +89,13 @@ class Settings:
             database_schema=env.get("PLANNER_DATABASE_SCHEMA", "").strip() or None,
             api_keys=keys,
             require_api_key=_bool(env, "PLANNER_REQUIRE_API_KEY"),
-            max_request_bytes=_int(env, "PLANNER_MAX_REQUEST_BYTES", cls.max_request_bytes, 1024, 2**31),
+            max_request_bytes=_int(
+                env, "PLANNER_MAX_REQUEST_BYTES", cls.max_request_bytes, 1024, 2**31
+            ),
             max_rows=_int(env, "PLANNER_MAX_ROWS", cls.max_rows, 1, 10_000_000),
-            max_solver_seconds=_int(env, "PLANNER_MAX_SOLVER_SECONDS", cls.max_solver_seconds, 1, 86_400),
+            max_solver_seconds=_int(
+                env, "PLANNER_MAX_SOLVER_SECONDS", cls.max_solver_seconds, 1, 86_400
+            ),
             max_fit_seconds=_int(env, "PLANNER_MAX_FIT_SECONDS", cls.max_fit_seconds, 1, 86_400),
             job_workers=_int(env, "PLANNER_JOB_WORKERS", cls.job_workers, 1, 64),
             enable_diagnostic_jobs=_bool(env, "PLANNER_ENABLE_DIAGNOSTIC_JOBS"),

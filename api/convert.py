@@ -6,7 +6,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-
 from fastapi.responses import Response
 from pydantic import BaseModel
 
@@ -76,7 +75,10 @@ def frame_records(frame: pd.DataFrame, columns: tuple[str, ...]) -> list[dict[st
                 if finite.all():
                     out[column] = values.tolist()
                 else:
-                    out[column] = np.where(finite, values, None).tolist()
+                    out[column] = [
+                        v if ok else None
+                        for v, ok in zip(values.tolist(), finite.tolist(), strict=True)
+                    ]
         elif pd.api.types.is_datetime64_dtype(series.dtype):
             out[column] = [None if pd.isna(v) else v.date().isoformat() for v in series.tolist()]
         else:
@@ -84,7 +86,9 @@ def frame_records(frame: pd.DataFrame, columns: tuple[str, ...]) -> list[dict[st
     return [dict(zip(columns, row, strict=True)) for row in zip(*out.values(), strict=True)]
 
 
-def rows_frame(rows: list[Any], columns: tuple[str, ...], timezone: str | None = None) -> pd.DataFrame:
+def rows_frame(
+    rows: list[Any], columns: tuple[str, ...], timezone: str | None = None
+) -> pd.DataFrame:
     """Validated request rows (pydantic models) as a frame, built column by column.
 
     ``interval_start`` (timezone-aware datetimes) becomes instants in ``timezone`` (UTC when
@@ -97,7 +101,9 @@ def rows_frame(rows: list[Any], columns: tuple[str, ...], timezone: str | None =
     return pd.DataFrame(data)
 
 
-def model_response(model: type[BaseModel], payload: dict[str, Any], status_code: int = 200) -> Response:
+def model_response(
+    model: type[BaseModel], payload: dict[str, Any], status_code: int = 200
+) -> Response:
     """Validate ``payload`` against ``model`` once and answer its JSON.
 
     Large answers (a week of rows) skip FastAPI's second validation of a returned model; the

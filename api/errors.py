@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -12,12 +11,19 @@ from fastapi.responses import JSONResponse
 
 from planner.errors import PlannerError
 
-__all__ = ["LocatedPlannerError", "install_error_handlers", "planner_errors_at", "planner_error_response"]
+__all__ = [
+    "LocatedPlannerError",
+    "install_error_handlers",
+    "planner_errors_at",
+    "planner_error_response",
+]
 
 logger = logging.getLogger("planner.api")
 
 
-def planner_error_response(error: PlannerError, loc: tuple[str | int, ...] = ("body",)) -> JSONResponse:
+def planner_error_response(
+    error: PlannerError, loc: tuple[str | int, ...] = ("body",)
+) -> JSONResponse:
     """422 in FastAPI's validation shape carrying the planner's message (which names the field)."""
     return JSONResponse(
         status_code=422,

@@ -130,7 +130,9 @@ class JobRunner:
             assert job is not None
             function = self.registry.get(job.kind)
             if function is None:
-                self.storage.fail_job(job_id, f"job kind {job.kind!r} is not available on this server")
+                self.storage.fail_job(
+                    job_id, f"job kind {job.kind!r} is not available on this server"
+                )
                 return
             context = JobContext(
                 job_id=job_id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+
 from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -18,9 +19,7 @@ class RequestTooLarge(HTTPException):
 
 def _message(size: int | None, max_bytes: int) -> str:
     got = "more than that" if size is None else f"{size} bytes"
-    return (
-        f"request body: must be at most {max_bytes} bytes (PLANNER_MAX_REQUEST_BYTES), got {got}"
-    )
+    return f"request body: must be at most {max_bytes} bytes (PLANNER_MAX_REQUEST_BYTES), got {got}"
 
 
 class BodySizeLimit:

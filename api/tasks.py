@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import math
 import time
-from datetime import datetime
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from api.config import Settings
@@ -55,7 +55,10 @@ def forecast_job(context: JobContext) -> dict[str, Any]:
     except KeyError:
         raise InputError(f"history_id: no history upload {params['history_id']!r}") from None
     progress = time_limited(
-        context, float(params["time_limit_seconds_applied"]), "the forecast fit", "PLANNER_MAX_FIT_SECONDS"
+        context,
+        float(params["time_limit_seconds_applied"]),
+        "the forecast fit",
+        "PLANNER_MAX_FIT_SECONDS",
     )
     run = forecast_history(
         history,
@@ -72,7 +75,9 @@ def forecast_job(context: JobContext) -> dict[str, Any]:
             "queue": c.queue,
             "method": c.method,
             "reason": c.reason,
-            "scores": {m: {h: _json_float(v) for h, v in by_h.items()} for m, by_h in c.scores.items()},
+            "scores": {
+                m: {h: _json_float(v) for h, v in by_h.items()} for m, by_h in c.scores.items()
+            },
         }
         for c in run.choices
     ]
@@ -80,7 +85,8 @@ def forecast_job(context: JobContext) -> dict[str, Any]:
     record = context.storage.save_frame(
         "forecast",
         run.frame,
-        name=params["name"] or f"forecast of {history_record.name if history_record else params['history_id']}",
+        name=params["name"]
+        or f"forecast of {history_record.name if history_record else params['history_id']}",
         parent_id=params["history_id"] if history_record else None,
         interval_minutes=history_record.interval_minutes if history_record else None,
         params={k: v for k, v in params.items() if k != "name"},
@@ -110,9 +116,14 @@ def schedule_job(context: JobContext) -> dict[str, Any]:
     params = context.params
     rules = parse_rules(params["rules"], source="rules")
     requirements = pd.DataFrame.from_records(params["requirements"])
-    requirements["interval_start"] = pd.to_datetime(requirements["interval_start"], format="ISO8601", utc=True)
+    requirements["interval_start"] = pd.to_datetime(
+        requirements["interval_start"], format="ISO8601", utc=True
+    )
     # the centre's clock: its IANA zone when given, else the first row's UTC offset
-    zone = params.get("timezone") or datetime.fromisoformat(params["requirements"][0]["interval_start"]).tzinfo
+    zone = (
+        params.get("timezone")
+        or datetime.fromisoformat(params["requirements"][0]["interval_start"]).tzinfo
+    )
     requirements["interval_start"] = requirements["interval_start"].dt.tz_convert(zone)
     result = build_roster(
         requirements,
@@ -125,7 +136,9 @@ def schedule_job(context: JobContext) -> dict[str, Any]:
     storage = context.storage
     name = params["name"] or "roster"
     summary = result.summary.to_dict()
-    coverage = storage.save_frame("coverage", result.coverage, name=f"{name} coverage", params={}, meta={})
+    coverage = storage.save_frame(
+        "coverage", result.coverage, name=f"{name} coverage", params={}, meta={}
+    )
     roster = storage.save_frame(
         "roster",
         result.roster,

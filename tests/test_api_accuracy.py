@@ -25,10 +25,19 @@ def client(tmp_path) -> Iterator[TestClient]:
 
 
 def _ids(client: TestClient) -> tuple[str, str]:
-    history = pd.DataFrame({"queue": "billing", "interval_start": STARTS, "calls_offered": ACTUAL, "aht_seconds": 300.0})
+    history = pd.DataFrame(
+        {
+            "queue": "billing",
+            "interval_start": STARTS,
+            "calls_offered": ACTUAL,
+            "aht_seconds": 300.0,
+        }
+    )
     buffer = io.BytesIO()
     history.to_parquet(buffer, index=False)
-    history_id = client.post("/history/upload", files={"file": ("h.parquet", buffer.getvalue())}).json()["history"]["id"]
+    history_id = client.post(
+        "/history/upload", files={"file": ("h.parquet", buffer.getvalue())}
+    ).json()["history"]["id"]
     forecast = pd.DataFrame(
         {
             "queue": "billing",
@@ -40,7 +49,9 @@ def _ids(client: TestClient) -> tuple[str, str]:
             "method": "test",
         }
     )
-    forecast_id = client.app.state.storage.save_frame("forecast", forecast, name="f", interval_minutes=30).id
+    forecast_id = client.app.state.storage.save_frame(
+        "forecast", forecast, name="f", interval_minutes=30
+    ).id
     return forecast_id, history_id
 
 
@@ -49,7 +60,9 @@ def test_accuracy_scores_a_stored_forecast(client: TestClient) -> None:
     answer = client.post("/accuracy", json={"forecast_id": forecast_id, "history_id": history_id})
     assert answer.status_code == 201, answer.text
     body = answer.json()
-    interval = next(s for s in body["scores"] if s["level"] == "interval" and s["queue"] == "billing")
+    interval = next(
+        s for s in body["scores"] if s["level"] == "interval" and s["queue"] == "billing"
+    )
     # every interval is 10 % over: WAPE = sum|f - a| / sum a = 0.1 and bias = +0.1 by definition
     assert interval["wape"] == pytest.approx(0.1, abs=1e-9)
     assert interval["bias"] == pytest.approx(0.1, abs=1e-9)
@@ -67,7 +80,9 @@ def test_actuals_of_another_queue_are_422_with_the_planner_message(client: TestC
     )
     buffer = io.BytesIO()
     later.to_parquet(buffer, index=False)
-    other = client.post("/history/upload", files={"file": ("l.parquet", buffer.getvalue())}).json()["history"]["id"]
+    other = client.post("/history/upload", files={"file": ("l.parquet", buffer.getvalue())}).json()[
+        "history"
+    ]["id"]
     answer = client.post("/accuracy", json={"forecast_id": forecast_id, "history_id": other})
     assert answer.status_code == 422
     assert answer.json()["detail"][0]["msg"].startswith("forecast and history share no queue")
@@ -93,7 +108,11 @@ def test_unknown_ids_are_404_naming_the_field(client: TestClient, body: dict, fi
 
 @pytest.mark.parametrize(
     ("patch", "loc"),
-    [({"shrinkage": 1}, ["body", "shrinkage"]), ({"model": "x"}, ["body", "model"]), ({"extra": 1}, ["body", "extra"])],
+    [
+        ({"shrinkage": 1}, ["body", "shrinkage"]),
+        ({"model": "x"}, ["body", "model"]),
+        ({"extra": 1}, ["body", "extra"]),
+    ],
     ids=["shrinkage", "model", "extra"],
 )
 def test_bad_fields_are_422(client: TestClient, patch: dict, loc: list) -> None:

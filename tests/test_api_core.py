@@ -36,7 +36,10 @@ def pg_schema() -> Iterator[str]:
             pass
     except OperationalError as error:
         engine.dispose()
-        pytest.skip(f"no PostgreSQL server answers at {PG_URL} ({error.orig}); set PLANNER_TEST_POSTGRES_URL")
+        pytest.skip(
+            f"no PostgreSQL server answers at {PG_URL} ({error.orig}); "
+            "set PLANNER_TEST_POSTGRES_URL"
+        )
     schema = f"planner_test_{uuid.uuid4().hex[:12]}"
     with engine.begin() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
@@ -51,9 +54,13 @@ def pg_schema() -> Iterator[str]:
 @pytest.fixture(params=["sqlite", "postgresql"])
 def settings(request: pytest.FixtureRequest, tmp_path) -> Settings:
     """Settings with the diagnostic job on, on each database backend."""
-    base = Settings(database_url=f"sqlite:///{tmp_path / 'api.sqlite3'}", enable_diagnostic_jobs=True)
+    base = Settings(
+        database_url=f"sqlite:///{tmp_path / 'api.sqlite3'}", enable_diagnostic_jobs=True
+    )
     if request.param == "postgresql":
-        return replace(base, database_url=PG_URL, database_schema=request.getfixturevalue("pg_schema"))
+        return replace(
+            base, database_url=PG_URL, database_schema=request.getfixturevalue("pg_schema")
+        )
     return base
 
 
@@ -128,7 +135,9 @@ def test_unknown_job_is_404_naming_job_id(client: TestClient, method: str, path:
     ],
     ids=["negative", "over-bound", "unknown-field", "missing"],
 )
-def test_bad_request_fields_are_422_naming_the_field(client: TestClient, body: dict, field: str) -> None:
+def test_bad_request_fields_are_422_naming_the_field(
+    client: TestClient, body: dict, field: str
+) -> None:
     answer = client.post("/diagnostics/wait", json=body)
     assert answer.status_code == 422
     assert answer.json()["detail"][0]["loc"][-1] == field
@@ -140,7 +149,9 @@ def test_bad_query_parameter_is_422(client: TestClient) -> None:
 
 
 def test_malformed_json_is_422(client: TestClient) -> None:
-    answer = client.post("/diagnostics/wait", content=b"{not json", headers={"content-type": "application/json"})
+    answer = client.post(
+        "/diagnostics/wait", content=b"{not json", headers={"content-type": "application/json"}
+    )
     assert answer.status_code == 422 and answer.json()["detail"][0]["loc"][0] == "body"
 
 
@@ -173,11 +184,15 @@ def test_require_api_key_without_keys_refuses_everything(tmp_path) -> None:
 
 def test_request_body_over_the_limit_is_413(tmp_path) -> None:
     settings = Settings(
-        database_url=f"sqlite:///{tmp_path / 'l.sqlite3'}", max_request_bytes=2048, enable_diagnostic_jobs=True
+        database_url=f"sqlite:///{tmp_path / 'l.sqlite3'}",
+        max_request_bytes=2048,
+        enable_diagnostic_jobs=True,
     )
     with TestClient(create_app(settings)) as client:
         body = b'{"seconds": 1, "pad": "' + b"x" * 4096 + b'"}'
-        by_header = client.post("/diagnostics/wait", content=body, headers={"content-type": "application/json"})
+        by_header = client.post(
+            "/diagnostics/wait", content=body, headers={"content-type": "application/json"}
+        )
         assert by_header.status_code == 413
         assert "PLANNER_MAX_REQUEST_BYTES" in by_header.json()["detail"]
         streamed = client.post(
@@ -199,7 +214,14 @@ def test_request_body_over_the_limit_is_413(tmp_path) -> None:
         ({"PLANNER_API_KEYS": "sha256:abc"}, "PLANNER_API_KEYS"),
         ({"PLANNER_MAX_SOLVER_SECONDS": "-5"}, "PLANNER_MAX_SOLVER_SECONDS"),
     ],
-    ids=["rows-not-int", "rows-zero", "bool-unknown", "key-short", "digest-short", "solver-negative"],
+    ids=[
+        "rows-not-int",
+        "rows-zero",
+        "bool-unknown",
+        "key-short",
+        "digest-short",
+        "solver-negative",
+    ],
 )
 def test_bad_settings_raise_config_error_naming_the_variable(env: dict, match: str) -> None:
     with pytest.raises(ConfigError, match=match):
@@ -218,7 +240,11 @@ def test_settings_from_env() -> None:
     )
     assert settings.database_url == "sqlite:///x.sqlite3"
     assert settings.api_keys == (KEY, "sha256:" + "a" * 64) and settings.auth_enabled
-    assert (settings.max_rows, settings.max_fit_seconds, settings.enable_diagnostic_jobs) == (100, 30, True)
+    assert (settings.max_rows, settings.max_fit_seconds, settings.enable_diagnostic_jobs) == (
+        100,
+        30,
+        True,
+    )
     assert Settings.from_env({}).auth_enabled is False
 
 

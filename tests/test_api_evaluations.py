@@ -1,4 +1,4 @@
-"""Evaluation route: planner.evaluate.evaluate_plan behind POST /evaluations, stored and read back."""
+"""Evaluation route: planner.evaluate.evaluate_plan behind POST /evaluations, stored, read back."""
 
 from __future__ import annotations
 
@@ -39,7 +39,9 @@ def _rows() -> list[dict]:
 
 
 def test_rows_are_evaluated_like_the_library_and_stored(client: TestClient) -> None:
-    answer = client.post("/evaluations", json={"rows": _rows(), "timezone": "Europe/Paris", "name": "mon"})
+    answer = client.post(
+        "/evaluations", json={"rows": _rows(), "timezone": "Europe/Paris", "name": "mon"}
+    )
     assert answer.status_code == 201, answer.text
     body = answer.json()
     frame = pd.DataFrame(
@@ -67,7 +69,9 @@ def test_rows_are_evaluated_like_the_library_and_stored(client: TestClient) -> N
 
 
 def test_erlang_a_with_patience(client: TestClient) -> None:
-    answer = client.post("/evaluations", json={"rows": _rows(), "model": "erlang-a", "patience_seconds": 120})
+    answer = client.post(
+        "/evaluations", json={"rows": _rows(), "model": "erlang-a", "patience_seconds": 120}
+    )
     assert answer.status_code == 201
     body = answer.json()
     assert body["model"] == "erlang_a"
@@ -78,7 +82,11 @@ def test_erlang_a_with_patience(client: TestClient) -> None:
     ("patch", "loc", "match"),
     [
         ({"shrinkage": 1.0}, ["body", "shrinkage"], "less than 1"),
-        ({"service_level_target": 1.5}, ["body", "service_level_target"], "less than or equal to 1"),
+        (
+            {"service_level_target": 1.5},
+            ["body", "service_level_target"],
+            "less than or equal to 1",
+        ),
         ({"answer_target_seconds": 0}, ["body", "answer_target_seconds"], "greater than 0"),
         ({"model": "erlang-z"}, ["body", "model"], "erlang-c"),
         ({"timezone": "Mars/Olympus"}, ["body", "timezone"], "IANA time zone"),
@@ -87,7 +95,9 @@ def test_erlang_a_with_patience(client: TestClient) -> None:
     ],
     ids=["shrinkage", "sl-target", "answer-target", "model", "timezone", "interval", "two-sources"],
 )
-def test_bad_parameters_are_422_naming_the_field(client: TestClient, patch: dict, loc: list, match: str) -> None:
+def test_bad_parameters_are_422_naming_the_field(
+    client: TestClient, patch: dict, loc: list, match: str
+) -> None:
     answer = client.post("/evaluations", json={"rows": _rows(), **patch})
     assert answer.status_code == 422
     detail = answer.json()["detail"][0]
@@ -115,7 +125,9 @@ def test_planner_error_is_422_with_its_message(client: TestClient) -> None:
     answer = client.post("/evaluations", json={"rows": _rows(), "model": "erlang-a"})
     assert answer.status_code == 422
     detail = answer.json()["detail"][0]
-    assert detail["type"] == "planner_error" and detail["msg"].startswith("patience_seconds is required")
+    assert detail["type"] == "planner_error" and detail["msg"].startswith(
+        "patience_seconds is required"
+    )
 
 
 def test_too_many_rows_is_413(client: TestClient) -> None:
@@ -124,7 +136,9 @@ def test_too_many_rows_is_413(client: TestClient) -> None:
         for t in pd.date_range("2026-03-02", periods=101, freq="30min", tz="UTC")
     ]
     answer = client.post("/evaluations", json={"rows": rows})
-    assert answer.status_code == 413 and answer.json()["detail"].startswith("rows: must hold at most 100 rows")
+    assert answer.status_code == 413 and answer.json()["detail"].startswith(
+        "rows: must hold at most 100 rows"
+    )
 
 
 def test_unknown_forecast_and_evaluation_are_404(client: TestClient) -> None:

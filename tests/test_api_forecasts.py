@@ -63,7 +63,9 @@ def _finish(client: TestClient, job_id: str, timeout_s: float = 30) -> dict:
 @pytest.mark.parametrize("method", ["auto", "mean-last-weeks"], ids=["auto", "named"])
 def test_forecast_job_stores_a_forecast_version(client: TestClient, method: str) -> None:
     history_id = _upload(client, _history())
-    accepted = client.post("/forecasts", json={"history_id": history_id, "horizon_days": 7, "method": method})
+    accepted = client.post(
+        "/forecasts", json={"history_id": history_id, "horizon_days": 7, "method": method}
+    )
     assert accepted.status_code == 202 and accepted.json()["kind"] == "forecast"
     job = _finish(client, accepted.json()["id"])
     assert job["status"] == "succeeded", job["error"]
@@ -106,7 +108,9 @@ def test_fit_over_its_time_budget_fails_naming_the_limit(client: TestClient) -> 
 def test_planner_error_in_the_job_fails_it_with_the_planner_message(client: TestClient) -> None:
     short = _history(weeks=1).iloc[:20]  # one day: every method needs a week
     history_id = _upload(client, short)
-    accepted = client.post("/forecasts", json={"history_id": history_id, "horizon_days": 7, "method": "topdown"})
+    accepted = client.post(
+        "/forecasts", json={"history_id": history_id, "horizon_days": 7, "method": "topdown"}
+    )
     job = _finish(client, accepted.json()["id"])
     assert job["status"] == "failed"
     assert job["error"] == "history queue 'billing': 1 open days, TopDown needs at least 7"

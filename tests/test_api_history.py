@@ -45,7 +45,9 @@ def test_json_rows_are_validated_stored_and_read_back(client: TestClient) -> Non
     history_id = body["history"]["id"]
     assert client.get(f"/history/{history_id}").json() == body
     assert [h["id"] for h in client.get("/history").json()] == [history_id]
-    page = client.get(f"/history/{history_id}/rows", params={"queue": "sales", "limit": 2, "offset": 1}).json()
+    page = client.get(
+        f"/history/{history_id}/rows", params={"queue": "sales", "limit": 2, "offset": 1}
+    ).json()
     assert page["total"] == 40 and page["offset"] == 1
     assert [r["calls_offered"] for r in page["rows"]] == [11.0, 12.0]
     assert page["rows"][0]["interval_start"] == "2026-03-02T08:15:00+01:00"
@@ -73,17 +75,47 @@ def test_gaps_are_reported(client: TestClient) -> None:
 @pytest.mark.parametrize(
     ("mutate", "loc", "match"),
     [
-        (lambda b: b["rows"][3].update(calls_offered=-1), ["body", "rows", 3, "calls_offered"], "greater than or equal"),
-        (lambda b: b["rows"][0].update(colour="red"), ["body", "rows", 0, "colour"], "Extra inputs"),
-        (lambda b: b["rows"][1].update(interval_start="yesterday"), ["body", "rows", 1, "interval_start"], "datetime"),
+        (
+            lambda b: b["rows"][3].update(calls_offered=-1),
+            ["body", "rows", 3, "calls_offered"],
+            "greater than or equal",
+        ),
+        (
+            lambda b: b["rows"][0].update(colour="red"),
+            ["body", "rows", 0, "colour"],
+            "Extra inputs",
+        ),
+        (
+            lambda b: b["rows"][1].update(interval_start="yesterday"),
+            ["body", "rows", 1, "interval_start"],
+            "datetime",
+        ),
         (lambda b: b.update(rows=[]), ["body", "rows"], "at least 1"),
         (lambda b: b.pop("name"), ["body", "name"], "required"),
-        (lambda b: b["rows"][2].update(aht_seconds=1e9), ["body", "rows", 2, "aht_seconds"], "less than or equal"),
-        (lambda b: b["rows"][4].update(interval_start="0093-08-28T07:49:13Z"), ["body", "rows", 4, "interval_start"], "years 1900 to 2199"),
+        (
+            lambda b: b["rows"][2].update(aht_seconds=1e9),
+            ["body", "rows", 2, "aht_seconds"],
+            "less than or equal",
+        ),
+        (
+            lambda b: b["rows"][4].update(interval_start="0093-08-28T07:49:13Z"),
+            ["body", "rows", 4, "interval_start"],
+            "years 1900 to 2199",
+        ),
     ],
-    ids=["negative-calls", "unknown-column", "bad-timestamp", "no-rows", "no-name", "aht-over-bound", "year-0093"],
+    ids=[
+        "negative-calls",
+        "unknown-column",
+        "bad-timestamp",
+        "no-rows",
+        "no-name",
+        "aht-over-bound",
+        "year-0093",
+    ],
 )
-def test_bad_fields_are_422_naming_the_field(client: TestClient, mutate, loc: list, match: str) -> None:
+def test_bad_fields_are_422_naming_the_field(
+    client: TestClient, mutate, loc: list, match: str
+) -> None:
     body = {"name": "bad", "rows": _rows(8)}
     mutate(body)
     answer = client.post("/history", json=body)
@@ -96,12 +128,17 @@ def test_bad_fields_are_422_naming_the_field(client: TestClient, mutate, loc: li
     ("body", "match"),
     [
         ({"name": "x", "rows": _rows(8, naive=True)}, "interval_start has no UTC offset"),
-        ({"name": "x", "timezone": "Mars/Olympus", "rows": _rows(8, naive=True)}, "unknown time zone 'Mars/Olympus'"),
+        (
+            {"name": "x", "timezone": "Mars/Olympus", "rows": _rows(8, naive=True)},
+            "unknown time zone 'Mars/Olympus'",
+        ),
         ({"name": "x", "rows": _rows(8) + _rows(1)}, "duplicate \\(queue, interval_start\\)"),
     ],
     ids=["naive-without-timezone", "unknown-timezone", "duplicate-interval"],
 )
-def test_planner_errors_are_422_with_the_planner_message(client: TestClient, body: dict, match: str) -> None:
+def test_planner_errors_are_422_with_the_planner_message(
+    client: TestClient, body: dict, match: str
+) -> None:
     answer = client.post("/history", json=body)
     assert answer.status_code == 422
     detail = answer.json()["detail"][0]
@@ -112,12 +149,18 @@ def test_planner_errors_are_422_with_the_planner_message(client: TestClient, bod
 def test_too_many_rows_is_413_naming_rows(client: TestClient) -> None:
     answer = client.post("/history", json={"name": "big", "rows": _rows(501)})
     assert answer.status_code == 413
-    assert answer.json()["detail"] == "rows: must hold at most 500 rows per request (PLANNER_MAX_ROWS), got 501"
+    assert (
+        answer.json()["detail"]
+        == "rows: must hold at most 500 rows per request (PLANNER_MAX_ROWS), got 501"
+    )
 
 
 def _csv(n: int = 48) -> bytes:
     starts = pd.date_range("2026-03-02 08:00", periods=n, freq="30min", tz="UTC")
-    return ("timestamp;calls_offered\n" + "".join(f"{t.isoformat()};{i % 5}\n" for i, t in enumerate(starts))).encode()
+    return (
+        "timestamp;calls_offered\n"
+        + "".join(f"{t.isoformat()};{i % 5}\n" for i, t in enumerate(starts))
+    ).encode()
 
 
 def test_csv_file_upload_uses_the_loader(client: TestClient) -> None:
@@ -146,7 +189,9 @@ def test_parquet_file_upload(client: TestClient) -> None:
     frame.to_parquet(buffer, index=False)
     answer = client.post("/history/upload", files={"file": ("h.parquet", buffer.getvalue())})
     assert answer.status_code == 201, answer.text
-    assert answer.json()["interval_minutes"] == 60 and answer.json()["history"]["name"] == "h.parquet"
+    assert (
+        answer.json()["interval_minutes"] == 60 and answer.json()["history"]["name"] == "h.parquet"
+    )
 
 
 @pytest.mark.parametrize(
@@ -155,11 +200,16 @@ def test_parquet_file_upload(client: TestClient) -> None:
         (b"foo,bar\n1,2\n", "bad.csv: required column interval_start is missing"),
         (b"", "bad.csv"),
         (b"\x00\x01\x02garbage\xff" * 10, "bad.csv"),
-        (b"interval_start,calls_offered\n0093-08-28T07:00:00Z,1\n0093-08-28T07:30:00Z,1\n", "bad.csv"),
+        (
+            b"interval_start,calls_offered\n0093-08-28T07:00:00Z,1\n0093-08-28T07:30:00Z,1\n",
+            "bad.csv",
+        ),
     ],
     ids=["missing-column", "empty-file", "binary-junk", "year-0093"],
 )
-def test_bad_files_are_422_naming_the_upload_not_a_temp_path(client: TestClient, content: bytes, match: str) -> None:
+def test_bad_files_are_422_naming_the_upload_not_a_temp_path(
+    client: TestClient, content: bytes, match: str
+) -> None:
     answer = client.post("/history/upload", files={"file": ("bad.csv", content)})
     assert answer.status_code == 422
     detail = answer.json()["detail"][0]
@@ -169,7 +219,9 @@ def test_bad_files_are_422_naming_the_upload_not_a_temp_path(client: TestClient,
 
 def test_file_with_too_many_rows_is_413(client: TestClient) -> None:
     answer = client.post("/history/upload", files={"file": ("big.csv", _csv(501))})
-    assert answer.status_code == 413 and answer.json()["detail"].startswith("file: must hold at most 500 rows")
+    assert answer.status_code == 413 and answer.json()["detail"].startswith(
+        "file: must hold at most 500 rows"
+    )
 
 
 def test_missing_file_is_422(client: TestClient) -> None:

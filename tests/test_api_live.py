@@ -20,8 +20,8 @@ import httpx
 import pandas as pd
 import pytest
 import schemathesis
-from schemathesis.checks import positive_data_acceptance
 from hypothesis import HealthCheck, given, settings
+from schemathesis.checks import positive_data_acceptance
 
 REPO = Path(__file__).resolve().parents[1]
 LIVE_KEY = "live-test-key-0123456789"
@@ -39,7 +39,16 @@ class Server:
     def __init__(self, database_url: str, port: int, env: dict[str, str], log: Path) -> None:
         self.base_url = f"http://127.0.0.1:{port}"
         self.log = log
-        command = [sys.executable, "-m", "planner.cli", "serve", "--port", str(port), "--database-url", database_url]
+        command = [
+            sys.executable,
+            "-m",
+            "planner.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--database-url",
+            database_url,
+        ]
         with log.open("ab") as out:
             self.process = subprocess.Popen(
                 command, cwd=REPO, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT

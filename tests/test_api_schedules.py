@@ -25,7 +25,10 @@ def client(tmp_path) -> Iterator[TestClient]:
 def _requirements(heads: int = 3) -> list[dict]:
     starts = pd.date_range("2026-03-02 08:00", "2026-03-06 17:30", freq="30min", tz="Europe/Paris")
     starts = starts[(starts.hour >= 8) & (starts.hour < 18)]
-    return [{"queue": "billing", "interval_start": t.isoformat(), "agents_to_schedule": heads} for t in starts]
+    return [
+        {"queue": "billing", "interval_start": t.isoformat(), "agents_to_schedule": heads}
+        for t in starts
+    ]
 
 
 def _finish(client: TestClient, job_id: str, timeout_s: float = 60) -> dict:
@@ -42,7 +45,12 @@ def _finish(client: TestClient, job_id: str, timeout_s: float = 60) -> dict:
 def test_roster_job_stores_roster_and_coverage(client: TestClient) -> None:
     accepted = client.post(
         "/schedules",
-        json={"requirements": _requirements(), "rules": EXAMPLE_RULES, "time_limit_seconds": 600, "timezone": "Europe/Paris"},
+        json={
+            "requirements": _requirements(),
+            "rules": EXAMPLE_RULES,
+            "time_limit_seconds": 600,
+            "timezone": "Europe/Paris",
+        },
     )
     assert accepted.status_code == 202, accepted.text
     assert accepted.json()["params"]["time_limit_seconds_applied"] == 5  # capped by the server
@@ -74,7 +82,9 @@ def test_roster_job_stores_roster_and_coverage(client: TestClient) -> None:
     ],
     ids=["templates-not-list", "too-many-agents", "unknown-key"],
 )
-def test_bad_rules_are_422_at_submit_naming_the_key(client: TestClient, rules_patch: dict, match: str) -> None:
+def test_bad_rules_are_422_at_submit_naming_the_key(
+    client: TestClient, rules_patch: dict, match: str
+) -> None:
     rules = {**copy.deepcopy(EXAMPLE_RULES), **rules_patch}
     answer = client.post("/schedules", json={"requirements": _requirements(), "rules": rules})
     assert answer.status_code == 422
@@ -86,8 +96,13 @@ def test_bad_rules_are_422_at_submit_naming_the_key(client: TestClient, rules_pa
 def test_bad_clock_in_template_names_it(client: TestClient) -> None:
     rules = copy.deepcopy(EXAMPLE_RULES)
     rules["shift_templates"][0]["earliest_start"] = "25:99"
-    detail = client.post("/schedules", json={"requirements": _requirements(), "rules": rules}).json()["detail"][0]
-    assert detail["msg"] == "rules: shift_templates[0].earliest_start must be a clock time \"HH:MM\", got '25:99'"
+    detail = client.post(
+        "/schedules", json={"requirements": _requirements(), "rules": rules}
+    ).json()["detail"][0]
+    assert (
+        detail["msg"]
+        == "rules: shift_templates[0].earliest_start must be a clock time \"HH:MM\", got '25:99'"
+    )
 
 
 @pytest.mark.parametrize(
@@ -119,7 +134,9 @@ def test_planner_error_in_the_job_fails_it_with_the_message(client: TestClient) 
     rows = _requirements() + [
         {"queue": "billing", "interval_start": "2026-03-20T09:00:00+01:00", "agents_to_schedule": 1}
     ]  # 19 days: the scheduler plans at most a week
-    accepted = client.post("/schedules", json={"requirements": rows, "rules": EXAMPLE_RULES, "time_limit_seconds": 2})
+    accepted = client.post(
+        "/schedules", json={"requirements": rows, "rules": EXAMPLE_RULES, "time_limit_seconds": 2}
+    )
     job = _finish(client, accepted.json()["id"])
     assert job["status"] == "failed" and "requirements" in job["error"]
 

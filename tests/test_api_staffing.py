@@ -1,4 +1,4 @@
-"""Staffing route: planner.staffing.required_agents behind POST /staffing, stored requirement sets."""
+"""Staffing route: planner.staffing.required_agents behind POST /staffing, stored results."""
 
 from __future__ import annotations
 
@@ -25,23 +25,36 @@ def client(tmp_path) -> Iterator[TestClient]:
 
 def _rows() -> list[dict]:
     return [
-        {"queue": "billing", "interval_start": t.isoformat(), "calls_forecast": c, "aht_seconds_forecast": 240.0}
+        {
+            "queue": "billing",
+            "interval_start": t.isoformat(),
+            "calls_forecast": c,
+            "aht_seconds_forecast": 240.0,
+        }
         for t, c in zip(STARTS, CALLS, strict=True)
     ]
 
 
 def test_erlang_c_requirements_match_the_library_and_are_stored(client: TestClient) -> None:
     answer = client.post(
-        "/staffing", json={"rows": _rows(), "shrinkage": 0.3, "timezone": "Europe/Paris", "name": "mon"}
+        "/staffing",
+        json={"rows": _rows(), "shrinkage": 0.3, "timezone": "Europe/Paris", "name": "mon"},
     )
     assert answer.status_code == 201, answer.text
     body = answer.json()
     frame = pd.DataFrame(
-        {"queue": "billing", "interval_start": STARTS, "calls_forecast": CALLS, "aht_seconds_forecast": 240.0}
+        {
+            "queue": "billing",
+            "interval_start": STARTS,
+            "calls_forecast": CALLS,
+            "aht_seconds_forecast": 240.0,
+        }
     )
     expected = required_agents(frame, StaffingTargets(), shrinkage=0.3)  # the API adds no maths
     assert [r["agents_required"] for r in body["rows"]] == expected["agents_required"].tolist()
-    assert [r["agents_to_schedule"] for r in body["rows"]] == expected["agents_to_schedule"].tolist()
+    assert [r["agents_to_schedule"] for r in body["rows"]] == expected[
+        "agents_to_schedule"
+    ].tolist()
     assert all(r["abandon_rate"] is None for r in body["rows"])  # Erlang C models no abandonment
     assert body["rows"][0]["interval_start"] == "2026-03-02T08:00:00+01:00"
     assert body["requirements"]["n_rows"] == 8 and body["requirements"]["name"] == "mon"
@@ -53,7 +66,12 @@ def test_erlang_c_requirements_match_the_library_and_are_stored(client: TestClie
 def test_erlang_a_with_abandon_target(client: TestClient) -> None:
     answer = client.post(
         "/staffing",
-        json={"rows": _rows(), "model": "erlang-a", "patience_seconds": 90, "max_abandon_rate": 0.05},
+        json={
+            "rows": _rows(),
+            "model": "erlang-a",
+            "patience_seconds": 90,
+            "max_abandon_rate": 0.05,
+        },
     )
     assert answer.status_code == 201, answer.text
     rows = answer.json()["rows"]
@@ -74,7 +92,9 @@ def test_staffing_a_stored_forecast(client: TestClient) -> None:
             "method": "test",
         }
     )
-    record = client.app.state.storage.save_frame("forecast", forecast, name="f", interval_minutes=15)
+    record = client.app.state.storage.save_frame(
+        "forecast", forecast, name="f", interval_minutes=15
+    )
     answer = client.post("/staffing", json={"forecast_id": record.id})
     assert answer.status_code == 201, answer.text
     body = answer.json()
@@ -94,9 +114,20 @@ def test_staffing_a_stored_forecast(client: TestClient) -> None:
         ({"timezone": "Europe/Atlantis"}, ["body", "timezone"], "IANA time zone"),
         ({"colour": "red"}, ["body", "colour"], "Extra inputs"),
     ],
-    ids=["sl-percent", "shrinkage", "model", "min-agents", "interval", "two-sources", "timezone", "extra"],
+    ids=[
+        "sl-percent",
+        "shrinkage",
+        "model",
+        "min-agents",
+        "interval",
+        "two-sources",
+        "timezone",
+        "extra",
+    ],
 )
-def test_bad_fields_are_422_naming_the_field(client: TestClient, patch: dict, loc: list, match: str) -> None:
+def test_bad_fields_are_422_naming_the_field(
+    client: TestClient, patch: dict, loc: list, match: str
+) -> None:
     answer = client.post("/staffing", json={"rows": _rows(), **patch})
     assert answer.status_code == 422
     detail = answer.json()["detail"][0]
@@ -112,11 +143,17 @@ def test_bad_fields_are_422_naming_the_field(client: TestClient, patch: dict, lo
     ],
     ids=["erlang-a-without-patience", "abandon-with-erlang-c", "no-target"],
 )
-def test_planner_errors_are_422_with_the_planner_message(client: TestClient, patch: dict, match: str) -> None:
+def test_planner_errors_are_422_with_the_planner_message(
+    client: TestClient, patch: dict, match: str
+) -> None:
     answer = client.post("/staffing", json={"rows": _rows(), **patch})
     assert answer.status_code == 422
     detail = answer.json()["detail"][0]
-    assert detail["type"] == "planner_error" and detail["loc"] == ["body", "rows"] and match in detail["msg"]
+    assert (
+        detail["type"] == "planner_error"
+        and detail["loc"] == ["body", "rows"]
+        and match in detail["msg"]
+    )
 
 
 def test_row_errors_name_row_and_field(client: TestClient) -> None:
@@ -137,7 +174,10 @@ def test_too_many_rows_is_413(client: TestClient) -> None:
     ]
     answer = client.post("/staffing", json={"rows": rows})
     assert answer.status_code == 413
-    assert answer.json()["detail"] == "rows: must hold at most 100 rows per request (PLANNER_MAX_ROWS), got 101"
+    assert (
+        answer.json()["detail"]
+        == "rows: must hold at most 100 rows per request (PLANNER_MAX_ROWS), got 101"
+    )
 
 
 def test_unknown_ids_are_404(client: TestClient) -> None:

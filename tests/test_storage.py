@@ -35,7 +35,10 @@ def pg_schema() -> Iterator[str]:
             pass
     except OperationalError as error:
         engine.dispose()
-        pytest.skip(f"no PostgreSQL server answers at {PG_URL} ({error.orig}); set PLANNER_TEST_POSTGRES_URL")
+        pytest.skip(
+            f"no PostgreSQL server answers at {PG_URL} ({error.orig}); "
+            "set PLANNER_TEST_POSTGRES_URL"
+        )
     schema = f"planner_test_{uuid.uuid4().hex[:12]}"
     with engine.begin() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
@@ -62,7 +65,9 @@ def storage(request: pytest.FixtureRequest, tmp_path) -> Iterator[Storage]:
 
 
 def _frame() -> pd.DataFrame:
-    starts = pd.date_range("2026-03-29 00:00", periods=12, freq="15min", tz="Europe/Paris").as_unit("ns")
+    starts = pd.date_range("2026-03-29 00:00", periods=12, freq="15min", tz="Europe/Paris").as_unit(
+        "ns"
+    )
     return pd.DataFrame(
         {
             "queue": ["billing"] * 6 + ["sales"] * 6,
@@ -75,7 +80,9 @@ def _frame() -> pd.DataFrame:
 
 def test_frame_round_trip_keeps_types_time_zone_and_nan(storage: Storage) -> None:
     frame = _frame()
-    record = storage.save_frame("history", frame, name="h", interval_minutes=15, meta={"notes": ["x"]})
+    record = storage.save_frame(
+        "history", frame, name="h", interval_minutes=15, meta={"notes": ["x"]}
+    )
     assert (record.kind, record.n_rows, record.queues) == ("history", 12, ["billing", "sales"])
     loaded = storage.load_frame(record.id)
     pd.testing.assert_frame_equal(loaded, frame)
@@ -170,7 +177,10 @@ def test_reopening_runs_migrations_idempotently(tmp_path) -> None:
         assert second.get_frame(record.id) is not None
         with second.engine.connect() as connection:
             assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
-            assert connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0001_initial"
+            assert (
+                connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+                == "0001_initial"
+            )
     finally:
         second.dispose()
 

@@ -50,7 +50,9 @@ def accuracy(body: AccuracyRequest, storage: StorageDep) -> AccuracyOut:
         roster = storage.get_frame(body.roster_id, kind="roster")
         if roster is None or not roster.meta.get("coverage_id"):
             raise HTTPException(status_code=404, detail=f"roster_id: no roster {body.roster_id!r}")
-        agents = storage.load_frame(roster.meta["coverage_id"])[["queue", "interval_start", "agents_scheduled"]]
+        agents = storage.load_frame(roster.meta["coverage_id"])[
+            ["queue", "interval_start", "agents_scheduled"]
+        ]
     with planner_errors_at("body"):
         report = forecast_accuracy(
             forecast,
@@ -76,8 +78,11 @@ def accuracy(body: AccuracyRequest, storage: StorageDep) -> AccuracyOut:
             "daily": _periods(report.daily, "day"),
             "weekly": _periods(report.weekly, "week_start"),
             "planned_vs_achieved": (
-                None if planned is None else [
-                    {**r, "day": str(r["day"])} for r in frame_records(planned, DECOMPOSITION_COLUMNS)
+                None
+                if planned is None
+                else [
+                    {**r, "day": str(r["day"])}
+                    for r in frame_records(planned, DECOMPOSITION_COLUMNS)
                 ]
             ),
             "notes": list(report.notes),
@@ -89,7 +94,9 @@ def accuracy(body: AccuracyRequest, storage: StorageDep) -> AccuracyOut:
 def _accuracy_out(accuracy_id: str, storage: Storage) -> AccuracyOut:
     record = storage.get_frame(accuracy_id, kind="accuracy")
     if record is None:
-        raise HTTPException(status_code=404, detail=f"accuracy_id: no accuracy report {accuracy_id!r}")
+        raise HTTPException(
+            status_code=404, detail=f"accuracy_id: no accuracy report {accuracy_id!r}"
+        )
     meta = record.meta
     return AccuracyOut(
         accuracy=frame_info(record),

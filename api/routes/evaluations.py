@@ -45,16 +45,30 @@ def evaluate(body: EvaluationRequest, storage: StorageDep, settings: SettingsDep
     parent_id = None
     if body.rows is not None:
         check_rows(len(body.rows), "rows", settings)
-        columns = ("queue", "interval_start", "calls_forecast", "aht_seconds_forecast", "agents_scheduled")
-        forecast, agents, where = rows_frame(body.rows, columns, body.timezone), "agents_scheduled", "rows"
+        columns = (
+            "queue",
+            "interval_start",
+            "calls_forecast",
+            "aht_seconds_forecast",
+            "agents_scheduled",
+        )
+        forecast, agents, where = (
+            rows_frame(body.rows, columns, body.timezone),
+            "agents_scheduled",
+            "rows",
+        )
     else:
         assert body.forecast_id is not None and body.coverage is not None
         check_rows(len(body.coverage), "coverage", settings)
         if storage.get_frame(body.forecast_id, kind="forecast") is None:
-            raise HTTPException(status_code=404, detail=f"forecast_id: no forecast {body.forecast_id!r}")
+            raise HTTPException(
+                status_code=404, detail=f"forecast_id: no forecast {body.forecast_id!r}"
+            )
         forecast = storage.load_frame(body.forecast_id)
         coverage = rows_frame(
-            body.coverage, ("queue", "interval_start", "agents_scheduled"), str(forecast["interval_start"].dt.tz)
+            body.coverage,
+            ("queue", "interval_start", "agents_scheduled"),
+            str(forecast["interval_start"].dt.tz),
         )
         agents, where, parent_id = coverage, "forecast", body.forecast_id
     with planner_errors_at("body"):
@@ -87,7 +101,9 @@ def evaluate(body: EvaluationRequest, storage: StorageDep, settings: SettingsDep
             "intervals_missing_target": len(result.missing_target),
         },
     )
-    return model_response(EvaluationOut, _evaluation_payload(record.id, storage, result.intervals), 201)
+    return model_response(
+        EvaluationOut, _evaluation_payload(record.id, storage, result.intervals), 201
+    )
 
 
 def _evaluation_payload(
@@ -95,7 +111,9 @@ def _evaluation_payload(
 ) -> dict[str, Any]:
     record = storage.get_frame(evaluation_id, kind="evaluation")
     if record is None:
-        raise HTTPException(status_code=404, detail=f"evaluation_id: no evaluation {evaluation_id!r}")
+        raise HTTPException(
+            status_code=404, detail=f"evaluation_id: no evaluation {evaluation_id!r}"
+        )
     if intervals is None:
         intervals = storage.load_frame(evaluation_id)
     return {

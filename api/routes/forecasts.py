@@ -9,7 +9,13 @@ from fastapi import APIRouter, HTTPException, Path, Query
 from api.convert import frame_info, frame_records, job_out
 from api.deps import RunnerDep, SettingsDep, StorageDep
 from api.schemas.common import ErrorMessage, FrameInfo, JobOut
-from api.schemas.forecasts import ForecastOut, ForecastRequest, ForecastRow, ForecastRowsOut, MethodChoiceOut
+from api.schemas.forecasts import (
+    ForecastOut,
+    ForecastRequest,
+    ForecastRow,
+    ForecastRowsOut,
+    MethodChoiceOut,
+)
 from planner.schema import FORECAST_COLUMNS
 from planner.storage import Storage
 
@@ -25,14 +31,18 @@ ForecastId = Annotated[str, Path(min_length=1, max_length=64, description="Forec
     responses={404: {"model": ErrorMessage}},
     summary="Forecast a stored history (job)",
 )
-def start_forecast(body: ForecastRequest, storage: StorageDep, runner: RunnerDep, settings: SettingsDep) -> JobOut:
+def start_forecast(
+    body: ForecastRequest, storage: StorageDep, runner: RunnerDep, settings: SettingsDep
+) -> JobOut:
     """202 with a job; when it succeeds its ``result.forecast_id`` names the stored forecast.
 
     The fit's wall-clock budget is ``min(time_limit_seconds, PLANNER_MAX_FIT_SECONDS)``; the job
     fails with a message naming the limit when the fit runs over it.
     """
     if storage.get_frame(body.history_id, kind="history") is None:
-        raise HTTPException(status_code=404, detail=f"history_id: no history upload {body.history_id!r}")
+        raise HTTPException(
+            status_code=404, detail=f"history_id: no history upload {body.history_id!r}"
+        )
     requested = body.time_limit_seconds or float(settings.max_fit_seconds)
     params = body.model_dump()
     params["time_limit_seconds_applied"] = min(requested, float(settings.max_fit_seconds))

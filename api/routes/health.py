@@ -13,7 +13,9 @@ router = APIRouter(tags=["health"])
 class Health(StrictModel):
     """Server status."""
 
-    status: str = Field(examples=["ok"], description="'ok', or 'degraded' when the database is down.")
+    status: str = Field(
+        examples=["ok"], description="'ok', or 'degraded' when the database is down."
+    )
     database: str = Field(examples=["sqlite"], description="Database dialect in use.")
     database_ok: bool
     version: str = Field(examples=["0.1.0"])

@@ -62,7 +62,9 @@ def _history_out(history_id: str, storage: Storage) -> HistoryOut:
     status_code=201,
     summary="Upload history as JSON rows",
 )
-def upload_history_rows(body: HistoryUpload, storage: StorageDep, settings: SettingsDep) -> HistoryOut:
+def upload_history_rows(
+    body: HistoryUpload, storage: StorageDep, settings: SettingsDep
+) -> HistoryOut:
     """Validate the rows exactly as a history file is validated, store them, answer the upload.
 
     Row numbers in error messages are 1-based positions in ``rows``.
@@ -74,7 +76,9 @@ def upload_history_rows(body: HistoryUpload, storage: StorageDep, settings: Sett
     frame["interval_start"] = [row.interval_start.isoformat() for row in body.rows]
     with planner_errors_at("body", "rows"):
         load = validate_history(frame, source="rows", tz=body.timezone)
-    return _store(storage, load, name=body.name, params={"timezone": body.timezone, "format": "json"})
+    return _store(
+        storage, load, name=body.name, params={"timezone": body.timezone, "format": "json"}
+    )
 
 
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
@@ -97,7 +101,9 @@ def upload_history_file(
 
     Error messages name the uploaded file and its line numbers.
     """
-    filename = _SAFE_NAME.sub("_", FilePath(file.filename or "upload.csv").name)[:100] or "upload.csv"
+    filename = (
+        _SAFE_NAME.sub("_", FilePath(file.filename or "upload.csv").name)[:100] or "upload.csv"
+    )
     with tempfile.TemporaryDirectory(prefix="planner-upload-") as folder:
         path = FilePath(folder) / filename
         with path.open("wb") as out:
@@ -114,7 +120,10 @@ def upload_history_file(
                 ) from error
     check_rows(len(load.frame), "file", settings)
     return _store(
-        storage, load, name=name or filename, params={"timezone": timezone, "format": "file", "filename": filename}
+        storage,
+        load,
+        name=name or filename,
+        params={"timezone": timezone, "format": "file", "filename": filename},
     )
 
 

@@ -10,7 +10,13 @@ from api.convert import frame_info, frame_records, job_out
 from api.deps import RunnerDep, SettingsDep, StorageDep, check_rows
 from api.errors import planner_errors_at
 from api.schemas.common import ErrorMessage, FrameInfo, JobOut
-from api.schemas.schedules import CoverageOut, RosterRow, ScheduleOut, ScheduleRequest, ScheduleRowsOut
+from api.schemas.schedules import (
+    CoverageOut,
+    RosterRow,
+    ScheduleOut,
+    ScheduleRequest,
+    ScheduleRowsOut,
+)
 from planner.errors import ConfigError
 from planner.scheduling import parse_rules
 from planner.scheduling.outputs import COVERAGE_COLUMNS, ROSTER_COLUMNS
@@ -55,7 +61,9 @@ def start_schedule(body: ScheduleRequest, runner: RunnerDep, settings: SettingsD
     check_rows(len(body.requirements), "requirements", settings)
     check_rules(body.rules)
     params = body.model_dump(mode="json")
-    params["time_limit_seconds_applied"] = min(body.time_limit_seconds, float(settings.max_solver_seconds))
+    params["time_limit_seconds_applied"] = min(
+        body.time_limit_seconds, float(settings.max_solver_seconds)
+    )
     return job_out(runner.submit("schedule", params))
 
 

@@ -1,4 +1,4 @@
-"""Staffing: agents required per interval with ``planner.staffing.required_agents`` (synchronous)."""
+"""Staffing: agents required per interval (``planner.staffing.required_agents``, synchronous)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,9 @@ from planner.storage import Storage
 
 router = APIRouter(prefix="/staffing", tags=["staffing"])
 
-RequirementsId = Annotated[str, Path(min_length=1, max_length=64, description="Requirement set id.")]
+RequirementsId = Annotated[
+    str, Path(min_length=1, max_length=64, description="Requirement set id.")
+]
 
 
 @router.post(
@@ -41,7 +43,9 @@ def staff(body: StaffingRequest, storage: StorageDep, settings: SettingsDep) -> 
     else:
         assert body.forecast_id is not None
         if storage.get_frame(body.forecast_id, kind="forecast") is None:
-            raise HTTPException(status_code=404, detail=f"forecast_id: no forecast {body.forecast_id!r}")
+            raise HTTPException(
+                status_code=404, detail=f"forecast_id: no forecast {body.forecast_id!r}"
+            )
         forecast = storage.load_frame(body.forecast_id)
         if body.timezone is not None:
             forecast["interval_start"] = forecast["interval_start"].dt.tz_convert(body.timezone)
@@ -72,14 +76,19 @@ def staff(body: StaffingRequest, storage: StorageDep, settings: SettingsDep) -> 
         params=body.model_dump(exclude={"rows", "name"}),
         meta={},
     )
-    payload = {"requirements": frame_info(record), "rows": frame_records(requirements, REQUIREMENT_COLUMNS)}
+    payload = {
+        "requirements": frame_info(record),
+        "rows": frame_records(requirements, REQUIREMENT_COLUMNS),
+    }
     return model_response(StaffingOut, payload, 201)
 
 
 def _record(requirements_id: str, storage: Storage) -> Any:
     record = storage.get_frame(requirements_id, kind="requirements")
     if record is None:
-        raise HTTPException(status_code=404, detail=f"requirements_id: no requirement set {requirements_id!r}")
+        raise HTTPException(
+            status_code=404, detail=f"requirements_id: no requirement set {requirements_id!r}"
+        )
     return record
 
 
@@ -103,5 +112,8 @@ def get_requirements(requirements_id: RequirementsId, storage: StorageDep) -> Re
     """Metadata and every row of one requirement set."""
     record = _record(requirements_id, storage)
     frame = storage.load_frame(requirements_id)
-    payload = {"requirements": frame_info(record), "rows": frame_records(frame, REQUIREMENT_COLUMNS)}
+    payload = {
+        "requirements": frame_info(record),
+        "rows": frame_records(frame, REQUIREMENT_COLUMNS),
+    }
     return model_response(StaffingOut, payload)

@@ -15,7 +15,9 @@ class AccuracyRequest(StrictModel):
     """Compare a stored forecast with a stored history upload of what happened."""
 
     forecast_id: str = Field(min_length=1, max_length=64)
-    history_id: str = Field(min_length=1, max_length=64, description="The actuals (a history upload).")
+    history_id: str = Field(
+        min_length=1, max_length=64, description="The actuals (a history upload)."
+    )
     roster_id: str | None = Field(
         default=None,
         min_length=1,
@@ -50,7 +52,9 @@ class ScoreRow(StrictModel):
     periods: int
     calls_forecast: float | None
     calls_actual: float | None
-    wape: float | None = Field(description="sum|f - a| / sum a (fraction); null without actual calls.")
+    wape: float | None = Field(
+        description="sum|f - a| / sum a (fraction); null without actual calls."
+    )
     bias: float | None = Field(description="sum(f - a) / sum a; positive means over-forecast.")
     mase: float | None
     naive_scale: float | None

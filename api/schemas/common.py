@@ -65,7 +65,10 @@ AwareIntervalStart = Annotated[
     AwareDatetime,
     AfterValidator(_plausible_year),
     Field(
-        description=f"Start of the interval, ISO 8601 with a UTC offset, in the years {MIN_YEAR} to {MAX_YEAR}.",
+        description=(
+            "Start of the interval, ISO 8601 with a UTC offset, "
+            f"in the years {MIN_YEAR} to {MAX_YEAR}."
+        ),
         examples=["2026-03-02T09:00:00+01:00"],
     ),
 ]

@@ -9,7 +9,14 @@ from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from api.schemas.common import AwareIntervalStart, FrameInfo, QueueName, StrictModel, known_timezone
 
-__all__ = ["CoverageRow", "EvaluationOut", "EvaluationRequest", "EvaluationRow", "PeriodRow", "PlanRow"]
+__all__ = [
+    "CoverageRow",
+    "EvaluationOut",
+    "EvaluationRequest",
+    "EvaluationRow",
+    "PeriodRow",
+    "PlanRow",
+]
 
 MAX_CALLS = 10_000_000.0
 MAX_AGENTS = 1_000_000
@@ -44,10 +51,14 @@ class EvaluationRequest(StrictModel):
         default=None, description="Default: Erlang A when patience_seconds is given, else Erlang C."
     )
     patience_seconds: float | None = Field(default=None, gt=0, le=86_400, description="Erlang A.")
-    answer_target_seconds: float = Field(default=20.0, gt=0, le=3600, description="The 20 in 80/20.")
+    answer_target_seconds: float = Field(
+        default=20.0, gt=0, le=3600, description="The 20 in 80/20."
+    )
     service_level_target: float = Field(default=0.8, ge=0, le=1, description="The 0.8 in 80/20.")
     max_abandon_rate: float | None = Field(default=None, ge=0, le=1)
-    shrinkage: float = Field(default=0.0, ge=0, lt=1, description="Fraction of heads off the phones.")
+    shrinkage: float = Field(
+        default=0.0, ge=0, lt=1, description="Fraction of heads off the phones."
+    )
     interval_minutes: Literal[5, 10, 15, 30, 60] | None = Field(
         default=None, description="Inferred from interval_start when omitted."
     )
@@ -96,7 +107,9 @@ class EvaluationRequest(StrictModel):
     @model_validator(mode="after")
     def _one_source(self) -> EvaluationRequest:
         if self.rows is not None and (self.forecast_id is not None or self.coverage is not None):
-            raise ValueError("give either rows, or forecast_id with coverage; got rows and forecast_id/coverage")
+            raise ValueError(
+                "give either rows, or forecast_id with coverage; got rows and forecast_id/coverage"
+            )
         if self.rows is None and (self.forecast_id is None or self.coverage is None):
             raise ValueError("give either rows, or forecast_id with coverage; got neither complete")
         return self

@@ -9,7 +9,14 @@ from pydantic import ConfigDict, Field
 
 from api.schemas.common import FrameInfo, StrictModel
 
-__all__ = ["ForecastMethodName", "ForecastOut", "ForecastRequest", "ForecastRow", "ForecastRowsOut", "MethodChoiceOut"]
+__all__ = [
+    "ForecastMethodName",
+    "ForecastOut",
+    "ForecastRequest",
+    "ForecastRow",
+    "ForecastRowsOut",
+    "MethodChoiceOut",
+]
 
 ForecastMethodName = Literal["same-slot-last-week", "mean-last-weeks", "topdown", "prophet"]
 """The names of ``planner.forecast.METHODS`` (a test keeps the two in step)."""
@@ -18,7 +25,9 @@ ForecastMethodName = Literal["same-slot-last-week", "mean-last-weeks", "topdown"
 class ForecastRequest(StrictModel):
     """Forecast a stored history upload; runs as a job (202)."""
 
-    history_id: str = Field(min_length=1, max_length=64, description="Id of a stored history upload.")
+    history_id: str = Field(
+        min_length=1, max_length=64, description="Id of a stored history upload."
+    )
     horizon_days: int = Field(ge=1, le=366, examples=[14], description="Days to forecast.")
     method: Literal["auto"] | ForecastMethodName = Field(
         default="auto", description="'auto' backtests the candidates and picks per queue."
@@ -29,7 +38,9 @@ class ForecastRequest(StrictModel):
         max_length=4,
         description="Methods 'auto' compares; default: the planner's fast methods.",
     )
-    auto_origins: int = Field(default=3, ge=1, le=12, description="Weekly backtest origins of 'auto'.")
+    auto_origins: int = Field(
+        default=3, ge=1, le=12, description="Weekly backtest origins of 'auto'."
+    )
     country_holidays: str | None = Field(
         default=None, pattern=r"^[A-Z]{2,3}$", examples=["GB"], description="ISO country code."
     )
@@ -45,7 +56,13 @@ class ForecastRequest(StrictModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
-            "examples": [{"history_id": "0f1e2d3c4b5a69788796a5b4c3d2e1f0", "horizon_days": 14, "method": "auto"}]
+            "examples": [
+                {
+                    "history_id": "0f1e2d3c4b5a69788796a5b4c3d2e1f0",
+                    "horizon_days": 14,
+                    "method": "auto",
+                }
+            ]
         },
     )
 
@@ -74,7 +91,9 @@ class ForecastRow(StrictModel):
     calls_forecast: float | None
     calls_lower: float | None
     calls_upper: float | None
-    aht_seconds_forecast: float | None = Field(description="NaN (null) when the history had no AHT.")
+    aht_seconds_forecast: float | None = Field(
+        description="NaN (null) when the history had no AHT."
+    )
     method: str
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import ConfigDict, Field
 
@@ -14,7 +15,7 @@ MAX_COUNT = 10_000_000.0
 """Largest call count accepted in one interval (a bound for validation, far above any centre)."""
 MAX_SECONDS = 86_400.0
 
-_ROW_EXAMPLE = {
+_ROW_EXAMPLE: dict[str, Any] = {
     "queue": "billing",
     "interval_start": "2026-03-02T09:00:00+01:00",
     "calls_offered": 42,

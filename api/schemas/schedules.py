@@ -9,7 +9,14 @@ from pydantic import ConfigDict, Field, field_validator
 
 from api.schemas.common import AwareIntervalStart, FrameInfo, QueueName, StrictModel, known_timezone
 
-__all__ = ["CoverageOut", "RequirementInRow", "RosterRow", "ScheduleOut", "ScheduleRequest", "ScheduleRowsOut"]
+__all__ = [
+    "CoverageOut",
+    "RequirementInRow",
+    "RosterRow",
+    "ScheduleOut",
+    "ScheduleRequest",
+    "ScheduleRowsOut",
+]
 
 EXAMPLE_RULES: dict[str, Any] = {
     "shift_templates": [
@@ -66,7 +73,10 @@ class ScheduleRequest(StrictModel):
     )
     method: Literal["two_phase", "single"] = Field(default="two_phase")
     time_limit_seconds: float = Field(
-        default=30.0, gt=0, le=86_400, description="Solver time; capped by PLANNER_MAX_SOLVER_SECONDS."
+        default=30.0,
+        gt=0,
+        le=86_400,
+        description="Solver time; capped by PLANNER_MAX_SOLVER_SECONDS.",
     )
     seed: int = Field(default=0, ge=0, le=2**31 - 1)
     name: str | None = Field(default=None, min_length=1, max_length=200)
@@ -77,8 +87,16 @@ class ScheduleRequest(StrictModel):
             "examples": [
                 {
                     "requirements": [
-                        {"queue": "billing", "interval_start": "2026-03-02T09:00:00+01:00", "agents_to_schedule": 3},
-                        {"queue": "billing", "interval_start": "2026-03-02T09:30:00+01:00", "agents_to_schedule": 4},
+                        {
+                            "queue": "billing",
+                            "interval_start": "2026-03-02T09:00:00+01:00",
+                            "agents_to_schedule": 3,
+                        },
+                        {
+                            "queue": "billing",
+                            "interval_start": "2026-03-02T09:30:00+01:00",
+                            "agents_to_schedule": 4,
+                        },
                     ],
                     "rules": EXAMPLE_RULES,
                     "time_limit_seconds": 10,
@@ -86,7 +104,6 @@ class ScheduleRequest(StrictModel):
             ]
         },
     )
-
 
     @field_validator("timezone")
     @classmethod
@@ -100,7 +117,7 @@ class ScheduleOut(StrictModel):
     roster: FrameInfo
     coverage_id: str | None
     summary: dict[str, Any] = Field(
-        description="status, paid_hours, under/over agent hours, cost, objective, best_bound, gap, ..."
+        description="status, paid_hours, under/over agent hours, cost, objective, bound, gap, ..."
     )
 
 

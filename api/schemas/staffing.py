@@ -31,13 +31,17 @@ class StaffingRequest(StrictModel):
     service_level_target: float | None = Field(
         default=0.8, gt=0, le=1, description="The 0.8 of 80/20; null for no service-level target."
     )
-    answer_target_seconds: float = Field(default=20.0, ge=0, le=3600, description="The 20 of 80/20.")
+    answer_target_seconds: float = Field(
+        default=20.0, ge=0, le=3600, description="The 20 of 80/20."
+    )
     max_asa_seconds: float | None = Field(default=None, gt=0, le=86_400)
     max_abandon_rate: float | None = Field(default=None, gt=0, le=1, description="Erlang A only.")
     max_occupancy: float | None = Field(default=None, gt=0, le=1)
     model: Literal["erlang-c", "erlang-a"] = "erlang-c"
     patience_seconds: float | None = Field(default=None, gt=0, le=86_400, description="Erlang A.")
-    shrinkage: float = Field(default=0.0, ge=0, lt=1, description="Fraction of paid time off the phones.")
+    shrinkage: float = Field(
+        default=0.0, ge=0, lt=1, description="Fraction of paid time off the phones."
+    )
     min_agents: int = Field(default=0, ge=0, le=100_000)
     interval_minutes: Literal[5, 10, 15, 30, 60] | None = Field(
         default=None, description="Inferred from interval_start when omitted."
@@ -99,8 +103,12 @@ class RequirementRow(StrictModel):
     calls_forecast: float | None
     aht_seconds_forecast: float | None
     traffic_erlangs: float | None
-    agents_required: int = Field(description="Productive agents on the phones meeting every target.")
-    agents_to_schedule: int = Field(description="agents_required grossed up for shrinkage (exact ceiling).")
+    agents_required: int = Field(
+        description="Productive agents on the phones meeting every target."
+    )
+    agents_to_schedule: int = Field(
+        description="agents_required grossed up for shrinkage (exact ceiling)."
+    )
     service_level: float | None
     asa_seconds: float | None
     occupancy: float | None

@@ -185,7 +185,8 @@ def create_storage_engine(url: str, *, schema: str | None = None) -> Engine:
     kwargs: dict[str, Any] = {"pool_pre_ping": True}
     if schema is not None and parsed.get_backend_name() != "postgresql":
         raise InputError(
-            f"database schema: only PostgreSQL URLs take a schema, got {parsed.get_backend_name()!r}"
+            "database schema: only PostgreSQL URLs take a schema, "
+            f"got {parsed.get_backend_name()!r}"
         )
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
@@ -429,7 +430,11 @@ class Storage:
     def mark_cancelled(self, job_id: str) -> bool:
         """A running job that stopped on a cancel request becomes cancelled."""
         return self._transition(
-            job_id, ["running"], status="cancelled", error="cancelled by request", finished_at=_now()
+            job_id,
+            ["running"],
+            status="cancelled",
+            error="cancelled by request",
+            finished_at=_now(),
         )
 
     def is_cancel_requested(self, job_id: str) -> bool:
