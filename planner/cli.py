@@ -661,6 +661,25 @@ def _write_outputs(out: Path, frames: dict[str, tuple[pd.DataFrame, str]]) -> No
             console.print(f"  {label:<22} {write_frame(frame, out / name)}")
 
 
+def _has_column(path: Path, name: str) -> bool:
+    """Whether a CSV header or a Parquet schema has the column ``name`` (case-insensitive)."""
+    if path.suffix.lower() in (".parquet", ".pq"):
+        import pyarrow.parquet as pq
+
+        try:
+            return name in {field.lower() for field in pq.read_schema(path).names}
+        except (OSError, ValueError):
+            return False
+    try:
+        with path.open("r", encoding="utf-8", errors="replace") as handle:
+            header = handle.readline()
+    except OSError:
+        return False
+    for separator in ",;\t|":
+        header = header.replace(separator, ",")
+    return name in {cell.strip().strip('"').lower() for cell in header.split(",")}
+
+
 def _read_plan_agents(path: Path, tz: str | None) -> pd.DataFrame:
     """A roster's coverage (agents_scheduled) or a requirements file (agents_to_schedule)."""
     from planner.errors import InputError
@@ -973,11 +992,18 @@ def kpi_command(
     ] = None,
     tz: TzOption = None,
 ) -> None:
-    """KPIs the centre achieved, per interval, day, week and queue, with their spread."""
-    from planner.io import read_history
+    """KPIs the centre achieved, per interval, day, week and queue, with their spread.
+
+    ASA needs a per-interval ``asa_seconds`` column (mean wait of answered calls) in the file;
+    without it the report says ASA cannot be computed.
+    """
+    from planner.io import read_frame, read_history
     from planner.kpi import kpi_report
 
     frame = read_history(history, tz=tz)
+    if _has_column(history, "asa_seconds"):
+        waits = read_frame(history, ("queue", "interval_start"), tz=tz, optional=("asa_seconds",))
+        frame = frame.merge(waits, on=["queue", "interval_start"], how="left")
     report = kpi_report(
         frame,
         service_level_target=service_level,

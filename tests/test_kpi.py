@@ -203,3 +203,16 @@ def test_cli_kpi(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["kpi", str(tmp_path / "missing.csv")])
     assert exit_info.value.code == 2
+
+
+def test_cli_kpi_reads_an_asa_column(tmp_path, capsys):
+    from planner.cli import main
+    from planner.io import write_frame
+
+    history = small_history().assign(asa_seconds=[5.0, 40.0, 10.0, np.nan, 2.0, 30.0, 8.0, 4.0])
+    write_frame(history, tmp_path / "history.csv")
+    main(["kpi", str(tmp_path / "history.csv"), "-o", str(tmp_path / "k")])
+    totals = pd.read_csv(tmp_path / "k" / "kpi_totals.csv").set_index("queue")
+    # Weighted by answered calls, as in test_asa_needs_a_wait_column.
+    assert totals.loc["a", "asa_seconds"] == pytest.approx((50 + 3200 + 360) / 126, abs=1e-9)
+    assert "ASA cannot be computed" not in capsys.readouterr().err
