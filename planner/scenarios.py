@@ -37,6 +37,7 @@ from planner.evaluate import (
     _check_fraction,
     _positive,
     _resolve_model,
+    calendar_keys,
     evaluate_plan,
     join_plan,
     resolve_interval_minutes,
@@ -84,9 +85,10 @@ class Scenario:
     ----------
     name
         Shown in every table.
-    volume_factor, volume_add_calls
+    volume_factor, volume_add_calls, volume_add_calls_per_day
         Calls become ``calls * volume_factor + volume_add_calls`` in every interval that has
-        calls (factor >= 0; the result is clipped at 0).
+        calls, plus ``volume_add_calls_per_day`` spread over each day's intervals in proportion
+        to the forecast's intraday shape (factor >= 0; the result is clipped at 0).
     aht_factor, aht_add_seconds
         AHT becomes ``aht * aht_factor + aht_add_seconds`` (must stay > 0).
     shrinkage, service_level_target, answer_target_seconds, max_abandon_rate, patience_seconds
@@ -107,6 +109,7 @@ class Scenario:
     name: str
     volume_factor: float = 1.0
     volume_add_calls: float = 0.0
+    volume_add_calls_per_day: float = 0.0
     aht_factor: float = 1.0
     aht_add_seconds: float = 0.0
     shrinkage: float | None = None
@@ -219,7 +222,7 @@ def _check_scenario(scenario: Scenario) -> None:
         value = getattr(scenario, name)
         if not isinstance(value, int | float) or not np.isfinite(value) or value < 0:
             raise InputError(f"{where}: {name} must be a number >= 0, got {value!r}")
-    for name in ("volume_add_calls", "aht_add_seconds"):
+    for name in ("volume_add_calls", "volume_add_calls_per_day", "aht_add_seconds"):
         value = getattr(scenario, name)
         if not isinstance(value, int | float) or not np.isfinite(value):
             raise InputError(f"{where}: {name} must be a finite number, got {value!r}")
@@ -485,8 +488,18 @@ def _apply_forecast_overrides(
     """The plan frame with the scenario's volume, AHT and opening hours; and the closed mask."""
     calls = plan["calls_forecast"].to_numpy(dtype=float)
     has_calls = calls > 0
+    if scenario.volume_add_calls_per_day:
+        day = calendar_keys(plan["interval_start"])[0].to_numpy()
+        day_total = pd.Series(calls).groupby([plan["queue"].to_numpy(), day]).transform("sum")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = np.where(day_total > 0, calls / day_total.to_numpy(), 0.0)
+        extra = scenario.volume_add_calls_per_day * share
+    else:
+        extra = np.zeros(calls.shape)
     calls = np.where(
-        has_calls, np.clip(calls * scenario.volume_factor + scenario.volume_add_calls, 0, None), 0.0
+        has_calls,
+        np.clip(calls * scenario.volume_factor + scenario.volume_add_calls + extra, 0, None),
+        0.0,
     )
     aht = plan["aht_seconds_forecast"].to_numpy(dtype=float) * scenario.aht_factor
     aht = aht + scenario.aht_add_seconds

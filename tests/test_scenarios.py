@@ -150,6 +150,23 @@ def test_added_calls_only_where_there_are_calls():
     assert got.tolist() == pytest.approx(np.where(calls > 0, calls + 5.0, 0.0).tolist(), abs=1e-12)
 
 
+def test_calls_added_per_day_follow_the_intraday_shape():
+    forecast = forecast_frame(days=2)
+    result = run_scenarios(
+        forecast,
+        [Scenario("+240 a day", volume_add_calls_per_day=240.0, keep_roster=True)],
+        include_baseline=False,
+        **BASE,
+    )
+    got = result.evaluations["+240 a day"].intervals["calls_forecast"].to_numpy()
+    calls = forecast["calls_forecast"].to_numpy()
+    added = got - calls
+    # Each day gains 240 calls, shared in proportion to the forecast: by hand for day 1.
+    assert added[:96].sum() == pytest.approx(240.0, abs=1e-9)
+    assert added[96:].sum() == pytest.approx(240.0, abs=1e-9)
+    assert added[:96] == pytest.approx(240.0 * calls[:96] / calls[:96].sum(), abs=1e-12)
+
+
 def test_current_roster_is_used_when_given():
     forecast = forecast_frame()
     coverage = forecast[["queue", "interval_start"]].assign(
