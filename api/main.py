@@ -59,6 +59,10 @@ def available_stages() -> list[str]:
         stages.append("schedules")
     if "history" in stages and _has("planner.accuracy", "forecast_accuracy", "SCORE_COLUMNS"):
         stages.append("accuracy")
+    if "schedules" in stages and _has(
+        "planner.scenarios", "run_scenarios", "scenario_from_mapping"
+    ):
+        stages.append("scenarios")
     return stages
 
 
@@ -135,4 +139,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         from api.routes import accuracy
 
         app.include_router(accuracy.router, **protected)  # type: ignore[arg-type]
+    if "scenarios" in stages:
+        from api.routes import scenarios
+
+        app.include_router(scenarios.router, **protected)  # type: ignore[arg-type]
     return app

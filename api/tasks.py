@@ -16,7 +16,14 @@ from api.config import Settings
 from api.jobs import JobContext, JobFunction
 from planner.errors import InputError
 
-__all__ = ["build_registry", "forecast_job", "schedule_job", "time_limited", "wait_job"]
+__all__ = [
+    "build_registry",
+    "forecast_job",
+    "scenarios_job",
+    "schedule_job",
+    "time_limited",
+    "wait_job",
+]
 
 
 def time_limited(
@@ -149,6 +156,74 @@ def schedule_job(context: JobContext) -> dict[str, Any]:
     return {"roster_id": roster.id, "coverage_id": coverage.id, "status": summary.get("status")}
 
 
+def scenarios_job(context: JobContext) -> dict[str, Any]:
+    """Run ``planner.scenarios.run_scenarios`` over a stored forecast; store the comparison."""
+    from api.convert import frame_records
+    from planner.scenarios import run_scenarios, scenario_from_mapping
+
+    params = context.params
+    storage = context.storage
+    try:
+        forecast = storage.load_frame(params["forecast_id"])
+    except KeyError:
+        raise InputError(f"forecast_id: no forecast {params['forecast_id']!r}") from None
+    current = None
+    if params["roster_id"]:
+        roster = storage.get_frame(params["roster_id"], kind="roster")
+        if roster is None or not roster.meta.get("coverage_id"):
+            raise InputError(f"roster_id: no roster {params['roster_id']!r}")
+        coverage = storage.load_frame(roster.meta["coverage_id"])
+        current = coverage[["queue", "interval_start", "agents_scheduled"]]
+    rules = None
+    if params["rules"] is not None:
+        from planner.scheduling import parse_rules
+
+        rules = parse_rules(params["rules"], source="rules")
+    scenarios = [
+        scenario_from_mapping({k: v for k, v in s.items() if v is not None}, source="scenarios")
+        for s in params["scenarios"]
+    ]
+    comparison = run_scenarios(
+        forecast,
+        scenarios,
+        current_agents=current,
+        shrinkage=params["shrinkage"],
+        service_level_target=params["service_level_target"],
+        answer_target_seconds=params["answer_target_seconds"],
+        max_abandon_rate=params["max_abandon_rate"],
+        patience_seconds=params["patience_seconds"],
+        model=params["model"],
+        cost_per_agent_hour=params["cost_per_agent_hour"],
+        headcount=params["headcount"],
+        rules=rules,
+        schedule_time_limit_seconds=float(params["schedule_time_limit_seconds_applied"]),
+        seed=int(params["seed"]),
+        include_baseline=bool(params["include_baseline"]),
+        interval_minutes=params["interval_minutes"],
+        progress=context.progress,
+    )
+
+    def periods(frame: Any, key: str) -> list[dict[str, Any]]:
+        rows = frame_records(frame, tuple(frame.columns))
+        for row in rows:
+            row[key] = str(row[key])
+        return rows
+
+    record = storage.save_frame(
+        "scenario",
+        comparison.summary,
+        name=params["name"] or "scenarios",
+        parent_id=params["forecast_id"],
+        params={k: v for k, v in params.items() if k not in ("name", "rules")},
+        meta={
+            "daily": periods(comparison.daily, "day"),
+            "weekly": periods(comparison.weekly, "week_start"),
+            "notes": list(comparison.notes),
+        },
+    )
+    return {"comparison_id": record.id, "scenarios": len(comparison.evaluations)}
+
+
 def build_registry(settings: Settings, stages: list[str]) -> dict[str, JobFunction]:
     """Job kinds available on this server, by name."""
     registry: dict[str, JobFunction] = {}
@@ -156,6 +231,8 @@ def build_registry(settings: Settings, stages: list[str]) -> dict[str, JobFuncti
         registry["forecast"] = forecast_job
     if "schedules" in stages:
         registry["schedule"] = schedule_job
+    if "scenarios" in stages:
+        registry["scenarios"] = scenarios_job
     if settings.enable_diagnostic_jobs:
         registry["wait"] = wait_job
     return registry
