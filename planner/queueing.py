@@ -257,14 +257,20 @@ def _erlang_c_from_b(a: FloatArray, n: FloatArray, b: FloatArray) -> FloatArray:
 
 
 def _erlang_c_flat(
-    a: FloatArray, n: FloatArray, aht: FloatArray, t: FloatArray
+    a: FloatArray,
+    n: FloatArray,
+    aht: FloatArray,
+    t: FloatArray,
+    erlang_b_value: FloatArray | None = None,
 ) -> dict[str, FloatArray]:
     """Erlang C wait probability, service level, ASA and occupancy with one Erlang B evaluation.
 
     Same values as the public kernels (validated inputs, NaN where unstable); used by the
-    staffing search, which needs all of them at once.
+    staffing search, which needs all of them at once and may pass ``B(n, a)`` it already has.
     """
-    c = _erlang_c_from_b(a, n, np.exp(_log_erlang_b(a, n)))
+    if erlang_b_value is None:
+        erlang_b_value = np.exp(_log_erlang_b(a, n))
+    c = _erlang_c_from_b(a, n, erlang_b_value)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         sl = np.where(a == 0, 1.0, 1.0 - c * np.exp(-(n - a) * t / aht))
         asa = np.where(a == 0, 0.0, c * aht / (n - a))

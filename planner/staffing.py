@@ -197,14 +197,23 @@ def combine_shrinkage(*fractions: ArrayLike) -> float | NDArray[np.float64]:
 
 
 def _gross_up(agents: NDArray[np.int64], shrinkage: NDArray[np.float64]) -> NDArray[np.int64]:
-    """``ceil(agents / (1 - shrinkage))`` in exact rational arithmetic (shrinkage as decimal)."""
-    pairs = np.stack([agents.astype(np.float64), shrinkage], axis=1)
-    unique, inverse = np.unique(pairs, axis=0, return_inverse=True)
-    result = np.empty(unique.shape[0], dtype=np.int64)
-    for row, (count, fraction) in enumerate(unique):
-        kept = 1 - _decimal_fraction(fraction)
-        result[row] = math.ceil(Fraction(int(count)) / kept)
-    return result[np.ravel(inverse)]
+    """``ceil(agents / (1 - shrinkage))`` in exact rational arithmetic (shrinkage as decimal).
+
+    With ``1 - shrinkage = p / q`` in lowest terms the ceiling is ``(agents q + p - 1) // p``,
+    done in int64 when ``agents q`` cannot overflow and in Python integers otherwise.
+    """
+    out = np.empty(agents.shape[0], dtype=np.int64)
+    codes, values = pd.factorize(shrinkage)
+    for code, value in enumerate(values):
+        rows = np.flatnonzero(codes == code)
+        kept = 1 - _decimal_fraction(float(value))
+        p, q = kept.numerator, kept.denominator
+        counts = agents[rows]
+        if int(counts.max(initial=0)) * q < 2**62:
+            out[rows] = (counts * q + (p - 1)) // p
+        else:
+            out[rows] = [(int(count) * q + p - 1) // p for count in counts]
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -377,11 +386,14 @@ def _kpis(
     answer_seconds: float,
     *,
     moments: Literal["none", "closed", "exact"] = "exact",
+    erlang_b_value: NDArray[np.float64] | None = None,
 ) -> dict[str, NDArray[np.float64]]:
     """KPIs of the chosen model for 1-D arrays; zero-traffic rows get AHT 1 (unused)."""
     aht = np.where(traffic > 0, aht, 1.0)
     if model == "erlang-c":
-        kpi = queueing._erlang_c_flat(traffic, agents, aht, np.full(traffic.shape, answer_seconds))
+        kpi = queueing._erlang_c_flat(
+            traffic, agents, aht, np.full(traffic.shape, answer_seconds), erlang_b_value
+        )
         kpi["abandon_rate"] = np.full(traffic.shape, np.nan)
         kpi["service_level_of_answered"] = kpi["service_level"]
         kpi["mean_wait_seconds"] = kpi["asa_seconds"]
@@ -517,6 +529,68 @@ def _smallest_meeting(
     return hi
 
 
+def _erlang_c_walk(
+    targets: StaffingTargets,
+    traffic: NDArray[np.float64],
+    aht: NDArray[np.float64],
+    start: NDArray[np.int64],
+) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """Smallest Erlang C staffing ``n >= start`` meeting the SL, ASA and occupancy targets.
+
+    Returns ``n`` and the Erlang B value ``B(n, traffic)`` the walk ended with.
+
+    Walks up the agents axis with the stable Erlang B recursion
+    ``B(n+1) = A B(n) / (n + 1 + A B(n))`` from one exact log-space value at ``start``; each
+    step costs a few vectorised multiplications over the intervals still short, and the walk is
+    short because ``start`` is past the stability bound ``floor(traffic) + 1`` and the occupancy
+    bound (square-root staffing: a few ``sqrt(traffic)`` steps). ``start`` must be stable
+    (``> traffic``) and every count below it must fail. 1-D arrays of positive traffic.
+    """
+    n = start.astype(np.float64)
+    b = queueing.erlang_b(traffic, n)
+    out = np.empty(traffic.shape[0], dtype=np.int64)
+    out_b = np.empty(traffic.shape[0])
+    active = np.arange(traffic.shape[0])
+    a, h = traffic.copy(), aht.copy()
+    limit = _INFEASIBLE_FACTOR * a + 1000
+    t = targets.answer_target_seconds
+    while active.size:
+        c = n * b / (n - a + a * b)
+        ok = np.ones(active.size, dtype=bool)
+        if targets.service_level_target is not None:
+            ok &= 1.0 - c * np.exp(-(n - a) * t / h) >= targets.service_level_target
+        if targets.max_asa_seconds is not None:
+            ok &= c * h / (n - a) <= targets.max_asa_seconds
+        if targets.max_occupancy is not None:
+            ok &= a / n <= targets.max_occupancy
+        if ok.any():
+            out[active[ok]] = n[ok].astype(np.int64)
+            out_b[active[ok]] = b[ok]
+            keep = ~ok
+            active = active[keep]
+            n, b, a, h, limit = (v[keep] for v in (n, b, a, h, limit))
+        stuck = n >= limit
+        if stuck.any():
+            first = int(np.flatnonzero(stuck)[0])
+            raise _Unreachable(int(active[first]), int(n[first]))
+        n = n + 1.0
+        b = a * b / (n + a * b)
+    return out, out_b
+
+
+def _erlang_c_start(
+    targets: StaffingTargets, traffic: NDArray[np.float64], min_agents: int
+) -> NDArray[np.int64]:
+    """First count worth testing under Erlang C: stable, at least ``min_agents``, and no lower
+    than the occupancy bound (``n < traffic / max_occupancy`` fails; one agent of margin keeps
+    float rounding of the bound on the safe side)."""
+    start = np.maximum(np.floor(traffic).astype(np.int64) + 1, min_agents)
+    if targets.max_occupancy is not None:
+        bound = np.floor(traffic / targets.max_occupancy).astype(np.int64) - 1
+        start = np.maximum(start, bound)
+    return start
+
+
 def _required(
     model: str,
     targets: StaffingTargets,
@@ -524,21 +598,22 @@ def _required(
     traffic: NDArray[np.float64],
     aht: NDArray[np.float64],
     min_agents: int,
+    erlang_b_value: NDArray[np.float64],
 ) -> NDArray[np.int64]:
+    """Agents required per interval; under Erlang C also fills ``erlang_b_value`` (B at the
+    answer) for the intervals with traffic, so that the KPIs need no second evaluation."""
     required = np.full(traffic.shape[0], min_agents, dtype=np.int64)
     busy = np.flatnonzero(traffic > 0)
     if busy.size == 0:
         return required
     a, h = traffic[busy], aht[busy]
     floor_min = np.full(busy.size, min_agents - 1, dtype=np.int64)
-    # Erlang C: n <= traffic is unstable, so floor(traffic) fails.
-    c_failing = np.maximum(floor_min, np.floor(a).astype(np.int64))
-    c_guess = np.ceil(a + np.sqrt(a)).astype(np.int64) + 1
     if model == "erlang-c":
-        required[busy] = _smallest_meeting(
-            _meets("erlang-c", targets, math.inf), a, h, c_failing, c_guess
+        required[busy], erlang_b_value[busy] = _erlang_c_walk(
+            targets, a, h, _erlang_c_start(targets, a, min_agents)
         )
         return required
+    c_guess = np.ceil(a + np.sqrt(a)).astype(np.int64) + 1
     # Erlang A: carried load < min(traffic, n), so SL < n / traffic and abandonment
     # > 1 - n / traffic; counts at or below those bounds fail.
     failing = floor_min.copy()
@@ -557,9 +632,7 @@ def _required(
             max_asa_seconds=targets.max_asa_seconds,
         )
         try:
-            guess = _smallest_meeting(
-                _meets("erlang-c", c_only, math.inf), a, h, np.floor(a).astype(np.int64), c_guess
-            )
+            guess = _erlang_c_walk(c_only, a, h, _erlang_c_start(c_only, a, 0))[0]
         except _Unreachable:
             guess = c_guess
     if any(
@@ -670,6 +743,8 @@ def required_agents(
     intervals = _read_intervals(forecast, interval_minutes)
     shrink = _shrinkage_array(forecast, shrinkage, intervals.order)
 
+    # B(n, traffic) at the answer, from the Erlang C walk (zero-traffic rows: B(n, 0)).
+    erlang_b_value = np.full(len(shrink), 1.0 if min_agents == 0 else 0.0)
     try:
         agents = _required(
             model,
@@ -678,6 +753,7 @@ def required_agents(
             intervals.traffic_erlangs,
             intervals.aht_seconds,
             int(min_agents),
+            erlang_b_value,
         )
     except _Unreachable as stuck:
         busy = np.flatnonzero(intervals.traffic_erlangs > 0)
@@ -694,6 +770,7 @@ def required_agents(
         intervals.aht_seconds,
         patience,
         targets.answer_target_seconds,
+        erlang_b_value=erlang_b_value if model == "erlang-c" else None,
     )
     out = pd.DataFrame(
         {
