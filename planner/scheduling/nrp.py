@@ -58,7 +58,6 @@ __all__ = [
 ]
 
 _DEBUG = False
-_SUB_LIN = 1
 OFF = -1
 """Value of a roster cell (employee, day) with no shift."""
 
@@ -723,19 +722,40 @@ def _roster_from_values(values: list[list[list[int]]]) -> tuple[tuple[int, ...],
     )
 
 
-def _solve_once(
-    model, seconds: float, num_workers: int, seed: int, log: bool, linearization_level: int = 1
-):
+def _solve_once(model, seconds: float, num_workers: int, seed: int, log: bool, light: bool = False):
+    """One CP-SAT solve; ``light`` skips symmetry detection and probing in presolve, which cost
+    more than they save on a neighbourhood where nearly every variable is fixed."""
     from ortools.sat.python import cp_model
 
     solver = cp_model.CpSolver()
-    solver.parameters.linearization_level = linearization_level
+    if light:
+        solver.parameters.symmetry_level = 0
+        solver.parameters.cp_model_probing_level = 0
     solver.parameters.num_workers = num_workers
     solver.parameters.max_time_in_seconds = max(0.01, seconds)
     solver.parameters.random_seed = seed
     solver.parameters.log_search_progress = log
     status = solver.solve(model)
     return solver, status
+
+
+def _day_penalties(instance: NrpInstance, values: list[list[list[int]]]) -> list[int]:
+    """1 + the penalty attributable to each day (cover lines and requests of that day)."""
+    index = {s.shift_id: i for i, s in enumerate(instance.shifts)}
+    row = {e.employee_id: i for i, e in enumerate(instance.employees)}
+    per_day = [1] * instance.horizon_days
+    for line in instance.cover:
+        s = index[line.shift_id]
+        heads = sum(values[e][line.day][s] for e in range(len(values)))
+        per_day[line.day] += line.weight_under * max(0, line.requirement - heads)
+        per_day[line.day] += line.weight_over * max(0, heads - line.requirement)
+    for request in instance.shift_on_requests:
+        if not values[row[request.employee_id]][request.day][index[request.shift_id]]:
+            per_day[request.day] += request.weight
+    for request in instance.shift_off_requests:
+        if values[row[request.employee_id]][request.day][index[request.shift_id]]:
+            per_day[request.day] += request.weight
+    return per_day
 
 
 def solve_nrp(
@@ -745,7 +765,7 @@ def solve_nrp(
     num_workers: int = 2,
     random_seed: int = 0,
     first_pass_fraction: float = 0.15,
-    neighbourhood_seconds: float = 2.0,
+    neighbourhood_seconds: float = 1.0,
     progress: ProgressCallback | None = None,
     log_search_progress: bool = False,
 ) -> NrpSolution:
@@ -832,54 +852,68 @@ def solve_nrp(
     tell()
     rng = random.Random(random_seed)
     size = {"employees": min(n_employees, 3), "days": min(n_days, 5), "block": min(n_days, 8)}
-    proto_index = [[[lit.index for lit in day] for day in row] for row in nrp.works]
-    while status != cp_model.OPTIMAL and objective > bound:
+    # The neighbourhood solves edit the one model in place: every `works` domain is fixed to the
+    # incumbent, and each step frees only its cells (then fixes them again to the new incumbent),
+    # so a step costs in proportion to the neighbourhood, not to the whole model.
+    model = nrp.model
+    variables = model.proto.variables
+
+    def fix(cells) -> None:
+        for e, d in cells:
+            for s, lit in enumerate(nrp.works[e][d]):
+                domain = variables[lit.index].domain
+                domain[0] = values[e][d][s]
+                domain[1] = values[e][d][s]
+
+    def release(cells) -> None:
+        for e, d in cells:
+            for s, lit in enumerate(nrp.works[e][d]):
+                domain = variables[lit.index].domain
+                domain[0] = 0
+                domain[1] = 1
+                model.add_hint(lit, values[e][d][s])
+
+    all_cells = [(e, d) for e in range(n_employees) for d in range(n_days)]
+    if objective > bound:
+        fix(all_cells)
+        cutoff = model.add(sum(w * expr for expr, w in nrp.objective_terms) <= objective)
+        cutoff_domain = model.proto.constraints[cutoff.index].linear.domain
+        cutoff_shift = int(cutoff_domain[1]) - objective
+    while objective > bound:
         remaining = deadline - time.perf_counter()
         if remaining < 0.3:
             break
         kind = rng.choice(("employees", "days", "days", "block"))
         if kind == "employees":
-            chosen = set(rng.sample(range(n_employees), size[kind]))
-            free = {(e, d) for e in chosen for d in range(n_days)}
+            chosen = sorted(rng.sample(range(n_employees), size[kind]))
+            free = [(e, d) for e in chosen for d in range(n_days)]
         else:
             width = size[kind]
-            first = rng.randrange(0, n_days - width + 1)
+            # a window around a day drawn in proportion to 1 + that day's penalty, so the search
+            # spends its time where cover is short or requests are unmet
+            day = rng.choices(range(n_days), weights=_day_penalties(instance, values))[0]
+            first = min(max(0, day - rng.randrange(width)), n_days - width)
             chosen = (
-                set(range(n_employees))
+                list(range(n_employees))
                 if kind == "days"
-                else set(rng.sample(range(n_employees), max(1, n_employees // 2)))
+                else sorted(rng.sample(range(n_employees), max(1, n_employees // 2)))
             )
-            free = {(e, d) for e in chosen for d in range(first, first + width)}
-        sub = nrp.model.clone()
-        variables = sub.proto.variables
-        for e in range(n_employees):
-            for d in range(n_days):
-                is_free = (e, d) in free
-                for s, index in enumerate(proto_index[e][d]):
-                    value = values[e][d][s]
-                    if is_free:
-                        sub.add_hint(sub.get_bool_var_from_proto_index(index), value)
-                    else:
-                        domain = variables[index].domain
-                        domain[0] = value
-                        domain[1] = value
-        sub.add(sum(w * expr for expr, w in _cloned_terms(sub, nrp.objective_terms)) <= objective)
+            free = [(e, d) for e in chosen for d in range(first, first + width)]
+        model.clear_hints()
+        release(free)
+        cutoff_domain[1] = objective + cutoff_shift
         sub_solver, sub_status = _solve_once(
-            sub,
+            model,
             min(neighbourhood_seconds, remaining),
             num_workers,
             rng.randrange(1 << 30),
             False,
-            _SUB_LIN,
+            light=True,
         )
         if sub_status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            candidate = [
-                [
-                    [int(sub_solver.value(sub.get_bool_var_from_proto_index(i))) for i in day]
-                    for day in row
-                ]
-                for row in proto_index
-            ]
+            candidate = [[list(day) for day in row] for row in values]
+            for e, d in free:
+                candidate[e][d] = [int(sub_solver.boolean_value(lit)) for lit in nrp.works[e][d]]
             found = evaluate_nrp_roster(instance, _roster_from_values(candidate)).penalty
             if found <= objective:
                 improved = found < objective
@@ -887,6 +921,9 @@ def solve_nrp(
                 objective = found
                 if improved:
                     tell()
+            if sub_status == cp_model.OPTIMAL and len(free) == len(all_cells):
+                bound = objective  # the whole model was free: this is a proof
+        fix(free)
         limit = n_employees if kind == "employees" else n_days
         if _DEBUG:
             print(kind, size[kind], sub_solver.status_name(sub_status), f"{sub_solver.wall_time:.2f}",
@@ -903,14 +940,3 @@ def solve_nrp(
         status="OPTIMAL" if objective == bound else "FEASIBLE",
         wall_seconds=elapsed,
     )
-
-
-def _cloned_terms(sub, terms):
-    """The objective terms re-expressed over the variables of a cloned model."""
-    out = []
-    for expr, weight in terms:
-        if hasattr(expr, "index") and expr.index >= 0:
-            out.append((sub.get_int_var_from_proto_index(expr.index), weight))
-        else:
-            out.append((sub.get_bool_var_from_proto_index(expr.Not().index).Not(), weight))
-    return out
