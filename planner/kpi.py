@@ -28,6 +28,14 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import InputError
+from planner.evaluate import (
+    _check_fraction,
+    _check_interval_start,
+    _positive,
+    _with_queue,
+    calendar_keys,
+    resolve_interval_minutes,
+)
 
 __all__ = ["KPI_INTERVAL_COLUMNS", "KpiReport", "kpi_report"]
 
@@ -161,14 +169,6 @@ def kpi_report(
         Interval, daily, weekly and total KPIs with their spread, the intervals below target,
         and notes on what could not be computed.
     """
-    from planner.evaluate import (
-        _check_fraction,
-        _check_interval_start,
-        _positive,
-        _with_queue,
-        calendar_keys,
-        resolve_interval_minutes,
-    )
 
     if not isinstance(history, pd.DataFrame):
         raise InputError(f"{source} must be a pandas DataFrame, got {type(history).__name__}")

@@ -41,6 +41,12 @@ import pandas as pd
 from scipy import stats
 
 from planner.errors import InputError
+from planner.evaluate import (
+    calendar_keys,
+    join_plan,
+    productive_agents,
+    resolve_interval_minutes,
+)
 from planner.progress import ProgressCallback, report
 
 __all__ = [
@@ -496,12 +502,6 @@ def simulate_plan(
     answered (no agent ever, nobody abandons) is counted in ``calls_unanswered``: offered, not
     answered, not abandoned.
     """
-    from planner.evaluate import (
-        calendar_keys,
-        join_plan,
-        productive_agents,
-        resolve_interval_minutes,
-    )
 
     plan = join_plan(forecast, agents)
     minutes = resolve_interval_minutes(plan, interval_minutes, name="forecast")
