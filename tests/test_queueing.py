@@ -486,3 +486,19 @@ def test_erlang_a_tends_to_erlang_b_as_patience_shrinks(
         errors.append(max(abs(float(a.abandon_rate) - b), abs(float(a.wait_probability) - b)))
     assert errors[-1] < 1e-4
     assert errors[-1] <= errors[0] + 1e-12
+
+
+@pytest.mark.parametrize("traffic", [5e-324, 1e-310, 1e-300, 1e-20], ids=lambda v: f"{v:g}")
+def test_tiny_traffic_is_finite_and_tends_to_no_waiting(traffic: float) -> None:
+    # Subnormal traffic (a forecast of 1e-310 calls) must not produce NaN anywhere.
+    agents = np.array([1, 3])
+    assert np.all(np.isfinite(erlang_b(traffic, agents)))
+    wait = erlang_c_wait_probability(traffic, agents)
+    assert np.all((wait >= 0) & (wait <= 1e-19))
+    sl = erlang_c_service_level(traffic, agents, 180.0, 20.0)
+    np.testing.assert_allclose(sl, 1.0, atol=1e-19)
+    result = erlang_a(traffic, agents, 180.0, 120.0, 20.0)
+    for name in ("wait_probability", "abandon_rate", "asa_seconds", "mean_wait_seconds"):
+        values = getattr(result, name)
+        assert np.all(np.isfinite(values) & (values >= 0) & (values <= 1e-17)), name
+    np.testing.assert_allclose(result.service_level, 1.0, atol=1e-19)
