@@ -109,10 +109,14 @@ def test_bad_fields_are_422_naming_the_field(client: TestClient, patch: dict, lo
 def test_planner_error_fails_the_job_with_its_message(client: TestClient) -> None:
     body = {
         "forecast_id": _forecast_id(client),
-        "scenarios": [{"name": "lose 5", "agents_lost": 5}],
+        "scenarios": [{"name": "no AHT", "aht_factor": 0}],
     }
     job = _finish(client, client.post("/scenarios", json=body).json()["id"])
-    assert job["status"] == "failed" and "headcount" in job["error"]
+    assert job["status"] == "failed"
+    assert (
+        job["error"]
+        == "scenario 'no AHT': AHT becomes 0.0 s at 2026-03-02 08:00:00+01:00; expected > 0"
+    )
 
 
 def test_bad_rules_are_422_at_submit(client: TestClient) -> None:
