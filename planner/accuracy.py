@@ -113,7 +113,10 @@ class AccuracyReport:
         forecast minus actual; ``aht_seconds_actual`` NaN where the history has none).
     scores
         Columns :data:`SCORE_COLUMNS`: one row per queue (and ``all queues``) and level
-        (``interval``, ``day``, ``week``).
+        (``interval``, ``day``, ``week``). MASE is the mean of each period's absolute error
+        divided by its own queue's ``naive_scale`` (so the ``all queues`` row, whose
+        ``naive_scale`` is NaN, averages errors scaled queue by queue); NaN where a queue has no
+        in-sample history before the forecast.
     daily, weekly
         Per (``queue``, ``day``) / (``queue``, ``week_start``): ``calls_forecast``,
         ``calls_actual``, ``calls_error``, ``wape`` and ``bias`` over the intervals inside.
