@@ -614,12 +614,13 @@ def _required(
         )
         return required
     c_guess = np.ceil(a + np.sqrt(a)).astype(np.int64) + 1
-    # Erlang A: carried load < min(traffic, n), so SL < n / traffic and abandonment
-    # > 1 - n / traffic; counts at or below those bounds fail.
+    # Erlang A: with n >= 1 agents the carried load is below min(traffic, n), so SL < n / traffic
+    # and abandonment > 1 - n / traffic; with none, SL = 0 and abandonment = 1. Counts at or
+    # below those bounds fail (n = 0 fails an abandonment target only when it is below 1).
     failing = floor_min.copy()
     if targets.service_level_target is not None:
         failing = np.maximum(failing, np.floor(a * targets.service_level_target).astype(np.int64))
-    if targets.max_abandon_rate is not None:
+    if targets.max_abandon_rate is not None and targets.max_abandon_rate < 1:
         failing = np.maximum(failing, np.floor(a * (1 - targets.max_abandon_rate)).astype(np.int64))
     # Starting guess: the Erlang C staffing for the SL/ASA targets (callers who hang up lighten
     # the queue, so Erlang A needs about as many or fewer), refined by the cheap closed-form

@@ -233,6 +233,18 @@ def test_erlang_a_with_every_target() -> None:
     np.testing.assert_allclose(out["abandon_rate"], at.abandon_rate, rtol=1e-15)
 
 
+def test_erlang_a_targets_met_by_no_agents() -> None:
+    # Abandoning every call meets an abandonment ceiling of 100 %: no agents are needed.
+    out = required_agents(
+        frame([40.0, 0.0]),
+        StaffingTargets(service_level_target=None, max_abandon_rate=1.0),
+        model="erlang-a",
+        patience_seconds=60,
+    )
+    assert out["agents_required"].tolist() == [0, 0]
+    assert out["abandon_rate"].iloc[0] == 1.0
+
+
 def test_kpis_for_agents_round_trip() -> None:
     forecast = frame([10.0, 100.0, 0.0, 700.0], 200.0)
     req = required_agents(forecast, model="erlang-a", patience_seconds=90)
@@ -304,7 +316,9 @@ def staffing_cases(draw: st.DrawFn) -> tuple[pd.DataFrame, StaffingTargets, str,
     patience = draw(st.floats(5.0, 1200.0)) if model == "erlang-a" else None
     sl = draw(st.none() | st.floats(0.3, 0.99))
     asa = draw(st.none() | st.floats(1.0, 120.0))
-    abandon = draw(st.none() | st.floats(0.005, 0.3)) if model == "erlang-a" else None
+    abandon = (
+        draw(st.none() | st.floats(0.005, 0.3) | st.just(1.0)) if model == "erlang-a" else None
+    )
     occ = draw(st.none() | st.floats(0.5, 1.0))
     if sl is None and asa is None and abandon is None and occ is None:
         sl = 0.8
