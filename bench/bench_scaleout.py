@@ -7,13 +7,18 @@
 Each configuration runs in a fresh child process (so its peak memory is its own):
 ``in-process`` (workers=1, no pool), ``processes-2`` (workers=2, local spawn pool) and ``dask-2``
 (a ``dask.distributed.LocalCluster`` with 2 single-threaded worker processes on loopback, reached
-through its address exactly like a remote cluster). The per-queue work is the real forecast:
-``planner.forecast`` fit + predict of one queue (``mean-last-weeks``: the 4-week same-slot mean,
-and Prophet on a smaller subset). Reported per configuration: queues per minute, wall seconds,
-overhead (the fraction of the workers' time, wall x workers, spent outside the per-queue fit and
-predict: start-up, transfers, splitting, concatenating, idle), peak resident memory of the parent
-process and of the largest worker, and a digest of the result frame, which must be the same for
-every configuration.
+through its address exactly like a remote cluster).
+
+The per-queue work is the real forecast, run the way ``planner forecast --workers/--dask`` runs
+it: ``planner.parallel_forecast.forecast_per_queue`` (``forecast_history`` on each queue:
+validation, fit, predict) with ``mean-last-weeks`` (the 4-week same-slot mean) on every queue,
+and Prophet on the first ``--prophet-queues`` queues.
+
+Reported per configuration: queues per minute, wall seconds, overhead (the fraction of the
+workers' time, wall x workers, spent outside the per-queue fit and predict: pool start-up,
+transfers, splitting, concatenating, idle; a LocalCluster's own start-up is printed apart), the
+input frame's size, peak resident memory of the parent process (which holds the input) and of the
+largest worker, and a digest of the result frame, which must be the same for every configuration.
 
 The synthetic centre: queues with a lognormal size (1 .. ~300 calls per half-hour at the peak),
 open 07:00-21:00 Europe/London (28 half-hours), some closed on Sundays, weekday factors, a yearly
@@ -38,8 +43,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from planner.forecast.backtest import make_method  # noqa: E402
-from planner.parallel import run_per_queue  # noqa: E402
+from planner.parallel_forecast import forecast_per_queue  # noqa: E402
 
 CONFIGS = ("in-process", "processes-2", "dask-2")
 SLOTS_PER_DAY = 28  # 07:00 .. 21:00 in half-hours
@@ -87,17 +91,6 @@ def synthetic_history(n_queues: int, days: int, *, seed: int) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def forecast_one_queue(
-    queue_frame: pd.DataFrame, *, method: str, horizon_days: int, params: dict
-) -> pd.DataFrame:
-    """The per-queue work: fit one planner.forecast method on one queue and predict the horizon.
-
-    ``make_method`` is imported at module level, so a worker imports planner.forecast when it
-    unpickles this function (start-up, counted as overhead), not inside the first queue's fit.
-    """
-    return make_method(method, **params).fit(queue_frame).predict(horizon_days)
-
-
 def peak_rss_bytes() -> int:
     """Peak resident memory of this process: VmHWM on Linux (ru_maxrss would include the peak of
     the process that spawned it), ru_maxrss elsewhere."""
@@ -113,17 +106,12 @@ def peak_rss_bytes() -> int:
 
 def run_one(config: str, args: argparse.Namespace, method: str, n_queues: int) -> dict:
     """One configuration in this (child) process; returns the figures as a dict."""
-    history = synthetic_history(args.queues, args.days, seed=args.seed)
-    if n_queues < args.queues:
-        keep = history["queue"].isin([f"q{q:04d}" for q in range(n_queues)])
-        history = history.loc[keep].reset_index(drop=True)
+    # The generator draws queue after queue from one seeded stream: the first n queues of the
+    # 1,000-queue centre are the same whether 20 or 1,000 are generated.
+    history = synthetic_history(n_queues, args.days, seed=args.seed)
     data_bytes = int(history.memory_usage(deep=True).sum())
-    kwargs = {
-        "method": method,
-        "horizon_days": args.horizon_days,
-        "params": {"seed": 0} if method == "prophet" else {},
-    }
     cluster = None
+    cluster_start_s = 0.0
     options: dict = {}
     if config == "in-process":
         options["workers"] = 1
@@ -132,6 +120,7 @@ def run_one(config: str, args: argparse.Namespace, method: str, n_queues: int) -
     elif config == "dask-2":
         from distributed import LocalCluster
 
+        cluster_started = time.perf_counter()
         cluster = LocalCluster(
             n_workers=2,
             threads_per_worker=1,
@@ -141,13 +130,17 @@ def run_one(config: str, args: argparse.Namespace, method: str, n_queues: int) -
             worker_dashboard_address=None,
             silence_logs=40,
         )
+        cluster_start_s = time.perf_counter() - cluster_started
         options["dask_address"] = cluster.scheduler_address
     load_before = os.getloadavg()[0]
     try:
-        run = run_per_queue(forecast_one_queue, history, kwargs=kwargs, **options)
+        scaled = forecast_per_queue(
+            history, args.horizon_days, method=method, seed=0, models_dir=None, **options
+        )
     finally:
         if cluster is not None:
             cluster.close()
+    run = scaled.run
     digest = int(pd.util.hash_pandas_object(run.frame, index=False).sum() % (2**61 - 1))
     worker_peaks = list(run.worker_peak_memory_bytes.values())
     return {
@@ -169,6 +162,7 @@ def run_one(config: str, args: argparse.Namespace, method: str, n_queues: int) -
         "load_before": load_before,
         "load_after": os.getloadavg()[0],
         "forecast_rows": len(run.frame),
+        "cluster_start_s": cluster_start_s,
     }
 
 
@@ -208,7 +202,8 @@ def main() -> None:
     )
     header = (
         f"{'method':<16}{'config':<13}{'queues':>7}{'workers':>8}{'wall s':>9}{'q/min':>9}"
-        f"{'overhead':>9}{'parent MiB':>11}{'worker MiB':>11}{'fail':>5}{'load':>6}  digest"
+        f"{'overhead':>9}{'data MiB':>9}{'parent MiB':>11}{'worker MiB':>11}{'fail':>5}"
+        f"{'load':>6}  digest"
     )
     print(header)
     results = []
@@ -227,7 +222,8 @@ def main() -> None:
             digests.add(r["digest"])
             print(
                 f"{method:<16}{config:<13}{r['queues']:>7}{r['workers']:>8}{r['wall_s']:>9.1f}"
-                f"{r['queues_per_min']:>9.0f}{r['overhead']:>9.1%}{r['parent_peak_mib']:>11.0f}"
+                f"{r['queues_per_min']:>9.1f}{r['overhead']:>9.1%}{r['data_mib']:>9.0f}"
+                f"{r['parent_peak_mib']:>11.0f}"
                 f"{r['worker_peak_mib']:>11.0f}{r['failures']:>5}{r['load_after']:>6.1f}"
                 f"  {r['digest']:x}",
                 flush=True,
@@ -237,6 +233,10 @@ def main() -> None:
     for r in results:
         slow = ", ".join(f"{q} {s:.2f}s" for q, s in r["slowest"])
         print(f"slowest queues {r['method']} {r['config']}: {slow}")
+    for r in results:
+        if r["config"] == "dask-2":
+            start = r["cluster_start_s"]
+            print(f"LocalCluster start-up ({r['method']}, not in wall s): {start:.1f} s")
 
 
 if __name__ == "__main__":
