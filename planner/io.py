@@ -1500,6 +1500,8 @@ def _iso_text(column: pd.Series) -> pa.Array:
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    if column.empty:  # arrow's string join has no kernel for an empty (null-typed) offset list
+        return pa.array([], type=pa.string())
     aware = isinstance(column.dtype, pd.DatetimeTZDtype)
     wall = (column.dt.tz_localize(None) if aware else column).dt.as_unit("ns")
     wall_ns = wall.to_numpy().view(np.int64)

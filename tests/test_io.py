@@ -1113,3 +1113,15 @@ def test_read_forecast_two_forecast_spellings_are_ambiguous(tmp_path):
     )
     with pytest.raises(InputError, match=r"ambiguous columns: 'yhat' and 'calls_forecast'"):
         read_forecast(path)
+
+
+def test_write_frame_writes_an_empty_frame_with_a_tz_aware_column(tmp_path) -> None:
+    empty = pd.DataFrame(
+        {
+            "queue": pd.Series([], dtype=str),
+            "interval_start": pd.DatetimeIndex([], tz="Europe/London"),
+            "calls_offered": pd.Series([], dtype=float),
+        }
+    )
+    path = write_frame(empty, tmp_path / "empty.csv")
+    assert path.read_text().splitlines() == ["queue,interval_start,calls_offered"]
