@@ -506,3 +506,31 @@ def test_required_agents_per_queue_equals_whole_frame(centre, dask_cluster) -> N
     pd.testing.assert_frame_equal(local.frame, whole)
     pd.testing.assert_frame_equal(remote.frame, whole)
     assert local.ok and remote.ok
+
+
+class _StopAfter:
+    """A progress callback that raises once ``limit`` queues are done (a cancelled API job)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.last_done = 0
+
+    def __call__(self, description: str, done: int, total: int) -> None:
+        self.last_done = done
+        if done >= self.limit:
+            raise KeyboardInterrupt(f"cancelled at {done} of {total}")
+
+
+@pytest.mark.parametrize("workers", [1, 2], ids=["in-process", "processes"])
+def test_progress_callback_raising_stops_the_run(history, workers) -> None:
+    stop = _StopAfter(2)
+    with pytest.raises(KeyboardInterrupt, match="cancelled at"):
+        run_per_queue(
+            parallel_funcs.running_load,
+            history,
+            workers=workers,
+            chunk_queues=1,
+            max_chunks_ahead=1,
+            progress=stop,
+        )
+    assert stop.last_done < len(QUEUES)
