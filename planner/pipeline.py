@@ -1,38 +1,628 @@
 """The whole pipeline, stage after stage, writing each stage's output into one folder.
 
-``run_demo`` runs it on the built-in sample centre. Each stage is added here as it lands:
-history -> forecast -> staffing -> schedule -> evaluate -> scenarios -> accuracy.
+:func:`run_plan` runs history -> forecast -> staffing -> schedule -> evaluate -> scenarios ->
+accuracy -> report on your history and plan file; :func:`run_demo` runs it on the built-in sample
+centre with its last week held out, so the report also shows forecast against actual.
+
+The plan window starts at local midnight of ``start`` and lasts ``weeks`` weeks. History before
+``start`` is what the forecast learns from; history inside the window (when there is any) is the
+actual outcome, compared with the forecast and the plan in the accuracy stage.
+
+A stage that cannot run (no rules given; the roster is infeasible) is recorded in
+:attr:`PipelineResult.stages` with the reason, and the report says so instead of showing a chart.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import datetime as dt
+import json
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
+import numpy as np
+import pandas as pd
+
+from planner.config import PlanConfig, ScheduleSettings
+from planner.errors import InfeasibleError, InputError
 from planner.progress import ProgressCallback, report
 
-__all__ = ["PipelineResult", "run_demo"]
+__all__ = ["PipelineResult", "demo_config", "run_demo", "run_plan"]
+
+STAGES = ("history", "forecast", "staffing", "schedule", "evaluate", "scenarios", "accuracy", "report")
+"""Stages in the order they run; each gets an entry in :attr:`PipelineResult.stages`."""
 
 
 @dataclass
 class PipelineResult:
-    """What a pipeline run wrote: a label per output and its path."""
+    """What a pipeline run wrote and found.
+
+    Attributes
+    ----------
+    out_dir
+        The output folder.
+    outputs
+        A label per written file and its path, in the order written.
+    summary
+        The plan window's KPIs per queue and for all queues, weighted by calls (columns of
+        :data:`planner.evaluate.PERIOD_COLUMNS` without the period key); empty when the
+        evaluation did not run.
+    stages
+        ``"ran"`` or ``"not run: <reason>"`` for each of :data:`STAGES`.
+    notes
+        What the run assumed or left out, for people (gaps in the history, solver status, ...).
+    frames
+        The in-memory frames behind the outputs by label (for notebooks and the report).
+    """
 
     out_dir: Path
     outputs: dict[str, Path] = field(default_factory=dict)
+    summary: pd.DataFrame = field(default_factory=pd.DataFrame)
+    stages: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
-def run_demo(out_dir: Path, *, seed: int = 7, progress: ProgressCallback | None = None) -> PipelineResult:
-    """Generate the sample centre and run every stage that exists on it, writing into ``out_dir``."""
+def _window(
+    history: pd.DataFrame, start: dt.date | str | None, weeks: int
+) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """Local-midnight start and end of the plan window, in the history's time zone."""
+    tz = history["interval_start"].dt.tz
+    if start is None:
+        last = history["interval_start"].max()
+        first_day = (last.tz_convert(tz).normalize() + pd.Timedelta(days=1)).date()
+    else:
+        try:
+            first_day = pd.Timestamp(start).date()
+        except (ValueError, TypeError):
+            raise InputError(f"start must be a date like 2026-03-02, got {start!r}") from None
+    begin = pd.Timestamp(first_day).tz_localize(tz)
+    end = pd.Timestamp(first_day + dt.timedelta(days=7 * weeks)).tz_localize(tz)
+    return begin, end
+
+
+def _write(result: PipelineResult, label: str, frame: pd.DataFrame, name: str, fmt: str) -> None:
     from planner.io import write_frame
-    from planner.sample import generate_sample_history
 
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    result = PipelineResult(out_dir=out_dir)
-    steps = 1
-    report(progress, "sample centre", 0, steps)
-    history = generate_sample_history(seed=seed)
-    result.outputs["history"] = write_frame(history, out_dir / "history.csv")
-    report(progress, "sample centre", 1, steps)
+    path = result.out_dir / f"{name}.{fmt}"
+    if frame.empty and fmt == "csv":
+        # planner.io.write_frame cannot write an empty frame with a tz-aware column yet (pyarrow
+        # has no kernel for the null offsets); the header alone says "none".
+        frame.to_csv(path, index=False)
+        result.outputs[label] = path
+    else:
+        result.outputs[label] = write_frame(frame, path)
+    result.frames[label] = frame
+
+
+def _per_queue_required(
+    forecast: pd.DataFrame, config: PlanConfig, interval_minutes: int
+) -> pd.DataFrame:
+    """Staffing's requirements, queue by queue (each with its own caller patience)."""
+    from planner.staffing import StaffingTargets, required_agents
+
+    t = config.targets
+    frames = []
+    for queue, part in forecast.groupby("queue", sort=True):
+        patience = config.patience_for(str(queue)) if t.model == "erlang-a" else None
+        targets = StaffingTargets(
+            service_level_target=t.service_level_target,
+            answer_target_seconds=t.answer_target_seconds,
+            max_asa_seconds=t.max_asa_seconds,
+            max_abandon_rate=t.max_abandon_rate if t.model == "erlang-a" else None,
+            max_occupancy=t.max_occupancy,
+        )
+        frames.append(
+            required_agents(
+                part.loc[:, ["queue", "interval_start", "calls_forecast", "aht_seconds_forecast"]],
+                targets,
+                model=t.model,  # type: ignore[arg-type]
+                patience_seconds=patience,
+                shrinkage=config.shrinkage,
+                min_agents=config.min_agents,
+                interval_minutes=interval_minutes,
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def _evaluate(
+    plan: pd.DataFrame, config: PlanConfig, interval_minutes: int
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Per-interval KPIs queue by queue; daily, weekly and total aggregates weighted by calls."""
+    from planner.evaluate import _period_frames, evaluate_plan
+
+    t = config.targets
+    intervals = []
+    for queue, part in plan.groupby("queue", sort=True):
+        patience = config.patience_for(str(queue)) if t.model == "erlang-a" else None
+        evaluation = evaluate_plan(
+            part,
+            "agents_scheduled",
+            shrinkage=config.shrinkage,
+            model=t.model,
+            patience_seconds=patience,
+            answer_target_seconds=t.answer_target_seconds,
+            service_level_target=t.service_level_target or 0.0,
+            max_abandon_rate=t.max_abandon_rate,
+            interval_minutes=interval_minutes,
+        )
+        intervals.append(evaluation.intervals)
+    frame = pd.concat(intervals, ignore_index=True)
+    # One aggregation over every queue so the "all queues" row is weighted across queues too.
+    daily, weekly, totals = _period_frames(frame, interval_minutes)
+    return frame, daily, weekly, totals
+
+
+def _roster_week(
+    requirements: pd.DataFrame,
+    settings: ScheduleSettings,
+    previous: pd.DataFrame | None,
+    interval_minutes: int,
+    progress: ProgressCallback | None,
+) -> Any:
+    from planner.scheduling import build_roster
+
+    return build_roster(
+        requirements,
+        settings.rules,
+        previous_roster=previous,
+        time_limit_seconds=settings.time_limit_seconds,
+        seed=settings.seed,
+        num_workers=settings.num_workers,
+        method=settings.method,
+        interval_minutes=interval_minutes,
+        progress=progress,
+    )
+
+
+def run_plan(
+    history: pd.DataFrame,
+    config: PlanConfig,
+    *,
+    start: dt.date | str | None = None,
+    weeks: int = 1,
+    out_dir: str | Path,
+    progress: ProgressCallback | None = None,
+    gap_notes: list[str] | None = None,
+    title: str = "Workforce plan",
+) -> PipelineResult:
+    """Run every stage on ``history`` for the plan window and write the outputs into ``out_dir``.
+
+    Parameters
+    ----------
+    history
+        Validated long history frame (:func:`planner.io.read_history`): ``queue``,
+        tz-aware ``interval_start``, ``calls_offered``, ``aht_seconds`` and optional outcome
+        columns. Not modified.
+    config
+        The plan file (:func:`planner.config.load_config`).
+    start
+        First local day of the plan; None: the day after the history ends. History inside the
+        window is kept apart as the actuals of the accuracy stage.
+    weeks
+        Length of the plan window in weeks (>= 1); each week is rostered in turn, the previous
+        week's roster carried into the next (rest, warm start).
+    out_dir
+        Folder for every output (created).
+    progress
+        Optional ``progress(description, done, total)`` callback: one step per stage, plus the
+        stages' own progress.
+    gap_notes
+        Notes about the history (e.g. its gap report) to carry into the notes and the report.
+    title
+        Title of the report.
+
+    Returns
+    -------
+    PipelineResult
+
+    Raises
+    ------
+    InputError
+        Bad history, start or weeks; a history with less than one day before ``start``.
+    """
+    from planner.forecast import forecast_history
+    from planner.io import infer_interval_minutes, validate_history
+
+    if isinstance(weeks, bool) or not isinstance(weeks, int | np.integer) or weeks < 1:
+        raise InputError(f"weeks must be a whole number >= 1, got {weeks!r}")
+    if not isinstance(history, pd.DataFrame):
+        raise InputError(f"history must be a pandas DataFrame, got {type(history).__name__}")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    result = PipelineResult(out_dir=out, stages={stage: "not run" for stage in STAGES})
+    result.notes.extend(gap_notes or [])
+    fmt = config.output.format
+    total = len(STAGES)
+
+    # history ------------------------------------------------------------------------------------
+    report(progress, "plan", 0, total)
+    frame = history
+    if config.timezone is not None:
+        frame = frame.assign(interval_start=frame["interval_start"].dt.tz_convert(config.timezone))
+    begin, end = _window(frame, start, weeks)
+    fit = frame.loc[frame["interval_start"] < begin].reset_index(drop=True)
+    actuals = frame.loc[
+        (frame["interval_start"] >= begin) & (frame["interval_start"] < end)
+    ].reset_index(drop=True)
+    if fit.empty:
+        raise InputError(
+            f"history has no rows before the plan start {begin.date()}; expected history to "
+            "forecast from (first row "
+            f"{frame['interval_start'].min()})"
+        )
+    load = validate_history(fit, source="history")
+    interval_minutes = load.interval_minutes
+    result.notes.extend(load.notes)
+    if len(load.gaps):
+        days = load.gaps.loc[load.gaps["kind"] == "day"]
+        result.notes.append(
+            f"history gap report: {len(load.gaps)} gaps ({len(days)} whole missing days); see "
+            "history_gaps"
+        )
+        _write(result, "history_gaps", load.gaps, "history_gaps", fmt)
+    result.frames["history"] = fit
+    result.stages["history"] = "ran"
+    report(progress, "plan", 1, total)
+
+    # forecast -----------------------------------------------------------------------------------
+    last_day = fit["interval_start"].max().normalize()
+    horizon_days = int(round((end - last_day) / pd.Timedelta(days=1)))
+    f = config.forecast
+    run = forecast_history(
+        fit,
+        max(horizon_days, 1),
+        method=f.method,
+        candidates=f.candidates,
+        auto_origins=f.auto_origins,
+        country_holidays=f.country_holidays,
+        seed=f.seed,
+        progress=progress,
+    )
+    forecast = run.frame.loc[
+        (run.frame["interval_start"] >= begin) & (run.frame["interval_start"] < end)
+    ].reset_index(drop=True)
+    if forecast.empty:
+        raise InputError(
+            f"the forecast has no open interval between {begin} and {end}; expected the plan "
+            "window to overlap the centre's opening hours"
+        )
+    _write(result, "forecast", forecast, "forecast", fmt)
+    _write(result, "forecast_methods", run.choices_frame(), "forecast_methods", fmt)
+    result.stages["forecast"] = "ran"
+    report(progress, "plan", 2, total)
+
+    # staffing -----------------------------------------------------------------------------------
+    requirements = _per_queue_required(forecast, config, interval_minutes)
+    _write(result, "requirements", requirements, "requirements", fmt)
+    result.stages["staffing"] = "ran"
+    report(progress, "plan", 3, total)
+
+    # schedule -----------------------------------------------------------------------------------
+    heads: pd.DataFrame | None = None
+    if config.schedule.rules is None:
+        result.stages["schedule"] = "not run: the plan file gives no shift rules"
+    else:
+        heads = _schedule(result, requirements, config, begin, weeks, interval_minutes, progress)
+    if heads is None:
+        plan = requirements.assign(agents_scheduled=requirements["agents_to_schedule"])
+        result.notes.append(
+            "no roster: the evaluation takes staffing's agents_to_schedule as scheduled "
+            "(a perfect roster)"
+        )
+    else:
+        plan = requirements.merge(
+            heads.loc[:, ["queue", "interval_start", "agents_scheduled"]],
+            on=["queue", "interval_start"],
+            how="left",
+        )
+        plan["agents_scheduled"] = plan["agents_scheduled"].fillna(0).astype(np.int64)
+    report(progress, "plan", 4, total)
+
+    # evaluate -----------------------------------------------------------------------------------
+    plan = plan.loc[
+        :, ["queue", "interval_start", "calls_forecast", "aht_seconds_forecast", "agents_scheduled"]
+    ]
+    intervals, daily, weekly, totals = _evaluate(plan, config, interval_minutes)
+    _write(result, "evaluation", intervals, "evaluation", fmt)
+    _write(result, "kpis_daily", daily, "kpis_daily", fmt)
+    _write(result, "kpis_weekly", weekly, "kpis_weekly", fmt)
+    _write(result, "kpis_total", totals, "kpis_total", fmt)
+    missing = intervals.loc[~intervals["meets_target"]].sort_values(
+        ["service_level", "queue", "interval_start"], kind="stable"
+    )
+    _write(result, "missing_target", missing.reset_index(drop=True), "missing_target", fmt)
+    result.summary = totals
+    result.stages["evaluate"] = "ran"
+    report(progress, "plan", 5, total)
+
+    # scenarios ----------------------------------------------------------------------------------
+    _scenarios(result, forecast, plan, config, interval_minutes, fmt)
+    report(progress, "plan", 6, total)
+
+    # accuracy -----------------------------------------------------------------------------------
+    if actuals.empty:
+        result.stages["accuracy"] = "not run: no history inside the plan window to compare with"
+    else:
+        _accuracy(result, forecast, plan, fit, actuals, config, interval_minutes, fmt)
+    report(progress, "plan", 7, total)
+
+    # report -------------------------------------------------------------------------------------
+    summary_path = out / "plan_summary.json"
+    summary_path.write_text(
+        json.dumps(
+            {
+                "start": str(begin),
+                "end": str(end),
+                "weeks": weeks,
+                "interval_minutes": interval_minutes,
+                "stages": result.stages,
+                "notes": result.notes,
+            },
+            indent=2,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    result.outputs["plan_summary"] = summary_path
+    if config.output.report:
+        from planner.report import write_report
+
+        result.stages["report"] = "ran"
+        result.outputs["report"] = write_report(
+            out / "report.html",
+            title=title,
+            window=(begin, end),
+            history=fit,
+            forecast=forecast,
+            requirements=requirements,
+            coverage=heads,
+            roster=result.frames.get("roster"),
+            activities=result.frames.get("activities"),
+            evaluation=intervals,
+            kpis=totals,
+            kpis_daily=daily,
+            scenarios=result.frames.get("scenarios"),
+            accuracy=result.frames.get("accuracy_intervals"),
+            accuracy_scores=result.frames.get("accuracy_scores"),
+            service_level_target=config.targets.service_level_target,
+            max_abandon_rate=config.targets.max_abandon_rate,
+            stages=result.stages,
+            notes=result.notes,
+        )
+    else:
+        result.stages["report"] = "not run: output.report is false"
+    report(progress, "plan", 8, total)
+    return result
+
+
+def _schedule(
+    result: PipelineResult,
+    requirements: pd.DataFrame,
+    config: PlanConfig,
+    begin: pd.Timestamp,
+    weeks: int,
+    interval_minutes: int,
+    progress: ProgressCallback | None,
+) -> pd.DataFrame | None:
+    """Roster each week; write roster, breaks, coverage; heads per queue and interval, or None."""
+    from planner.scheduling import split_coverage_by_queue
+
+    fmt = config.output.format
+    rosters, activities, coverages, summaries = [], [], [], []
+    previous = None
+    for week in range(weeks):
+        lo = begin + pd.Timedelta(days=7 * week)
+        hi = lo + pd.Timedelta(days=7)
+        part = requirements.loc[
+            (requirements["interval_start"] >= lo) & (requirements["interval_start"] < hi)
+        ].reset_index(drop=True)
+        if part.empty:
+            continue
+        try:
+            roster = _roster_week(part, config.schedule, previous, interval_minutes, progress)
+        except InfeasibleError as error:
+            result.stages["schedule"] = f"not run: week of {lo.date()}: {error}"
+            result.notes.append(f"schedule: week of {lo.date()}: {error}")
+            return None
+        previous = roster.roster
+        rosters.append(roster.roster)
+        activities.append(roster.activities)
+        coverages.append(split_coverage_by_queue(roster.coverage, part))
+        summaries.append({"week_start": str(lo.date()), **roster.summary.to_dict()})
+        s = roster.summary
+        result.notes.append(
+            f"roster week of {lo.date()}: {s.status} ({s.method}), {s.agents_working} of "
+            f"{s.agents} agents, {s.paid_hours:,.1f} paid hours, under-coverage "
+            f"{s.under_agent_hours:,.1f} agent-hours, proven gap {100 * s.gap:.1f} % in "
+            f"{s.solve_seconds:.0f} s"
+        )
+    if not rosters:
+        result.stages["schedule"] = "not run: no requirement inside the plan window"
+        return None
+    _write(result, "roster", pd.concat(rosters, ignore_index=True), "roster", fmt)
+    _write(result, "activities", pd.concat(activities, ignore_index=True), "activities", fmt)
+    coverage = pd.concat(coverages, ignore_index=True)
+    _write(result, "coverage", coverage, "coverage", fmt)
+    path = result.out_dir / "schedule_summary.json"
+    path.write_text(json.dumps(summaries, indent=2, default=str) + "\n", encoding="utf-8")
+    result.outputs["schedule_summary"] = path
+    result.stages["schedule"] = "ran"
+    return coverage
+
+
+def _scenarios(
+    result: PipelineResult,
+    forecast: pd.DataFrame,
+    plan: pd.DataFrame,
+    config: PlanConfig,
+    interval_minutes: int,
+    fmt: str,
+) -> None:
+    """Everyday and custom what-ifs against the plan's heads, queue by queue."""
+    from planner.evaluate import ALL_QUEUES
+    from planner.scenarios import everyday_scenarios, run_scenarios
+
+    s = config.scenarios
+    rules = config.schedule.rules
+    scenarios = (everyday_scenarios(include_agents_lost=rules is not None) if s.everyday else [])
+    scenarios += list(s.custom)
+    if not scenarios:
+        result.stages["scenarios"] = "not run: the plan file asks for none"
+        return
+    t = config.targets
+    frames, notes = [], set()
+    for queue, part in forecast.groupby("queue", sort=True):
+        agents = plan.loc[plan["queue"] == queue, ["queue", "interval_start", "agents_scheduled"]]
+        comparison = run_scenarios(
+            part.loc[:, ["queue", "interval_start", "calls_forecast", "aht_seconds_forecast"]],
+            scenarios,
+            current_agents=agents,
+            shrinkage=config.shrinkage,
+            service_level_target=t.service_level_target or 0.0,
+            answer_target_seconds=t.answer_target_seconds,
+            max_abandon_rate=t.max_abandon_rate,
+            patience_seconds=config.patience_for(str(queue)) if t.model == "erlang-a" else None,
+            model=t.model,
+            cost_per_agent_hour=s.cost_per_agent_hour,
+            headcount=len(rules.agents) if rules is not None else None,
+            interval_minutes=interval_minutes,
+        )
+        frames.append(comparison.summary.loc[comparison.summary["queue"] != ALL_QUEUES])
+        notes.update(comparison.notes)
+    summary = pd.concat(frames, ignore_index=True)
+    _write(result, "scenarios", summary, "scenarios", fmt)
+    result.notes.extend(
+        f"scenarios: {note}"
+        for note in sorted(notes)
+        if "scheduling not run" not in note  # re-staffed scenarios are not rostered: said below
+    )
+    result.notes.append(
+        "scenarios are run queue by queue against the plan's heads (split per queue); re-staffed "
+        "scenarios show staffing's requirement, not a new roster; 'lose 5 agents' removes them "
+        "from the whole workforce, in proportion in every queue"
+    )
+    result.stages["scenarios"] = "ran"
+
+
+def _accuracy(
+    result: PipelineResult,
+    forecast: pd.DataFrame,
+    plan: pd.DataFrame,
+    fit: pd.DataFrame,
+    actuals: pd.DataFrame,
+    config: PlanConfig,
+    interval_minutes: int,
+    fmt: str,
+) -> None:
+    """Forecast against the actuals inside the plan window (MASE scaled on the fitted history)."""
+    from planner.accuracy import forecast_accuracy
+
+    accuracy = forecast_accuracy(
+        forecast,
+        pd.concat([fit, actuals], ignore_index=True),
+        agents=plan.loc[:, ["queue", "interval_start", "agents_scheduled"]],
+        shrinkage=config.shrinkage,
+        model="erlang-c",
+        answer_target_seconds=config.targets.answer_target_seconds,
+        interval_minutes=interval_minutes,
+        source="history",
+    )
+    _write(result, "accuracy_intervals", accuracy.intervals, "accuracy_intervals", fmt)
+    _write(result, "accuracy_scores", accuracy.scores, "accuracy_scores", fmt)
+    _write(result, "accuracy_daily", accuracy.daily, "accuracy_daily", fmt)
+    result.notes.extend(f"accuracy: {note}" for note in accuracy.notes)
+    result.stages["accuracy"] = "ran"
+
+
+def demo_config(*, time_limit_seconds: float = 45.0) -> PlanConfig:
+    """The example plan file (``planner init``) tuned for the sample centre and a quick demo.
+
+    The forecast compares the two baselines on two weekly origins (seconds, not minutes); the
+    roster of one week gets ``time_limit_seconds`` of CP-SAT time.
+    """
+    from planner.config import EXAMPLE_PLAN, ForecastSettings, load_config
+
+    config = load_config(Path(__file__).resolve().parent / "data" / EXAMPLE_PLAN)
+    return replace(
+        config,
+        forecast=ForecastSettings(
+            method="auto",
+            candidates=("same-slot-last-week", "mean-last-weeks"),
+            auto_origins=2,
+            country_holidays="GB",
+            seed=0,
+        ),
+        schedule=replace(config.schedule, time_limit_seconds=time_limit_seconds),
+    )
+
+
+def run_demo(
+    out_dir: str | Path,
+    *,
+    seed: int = 7,
+    progress: ProgressCallback | None = None,
+    config: PlanConfig | None = None,
+    years: float = 1.0,
+) -> PipelineResult:
+    """The sample centre through :func:`run_plan`, its last week held out as the actuals.
+
+    Parameters
+    ----------
+    out_dir
+        Folder for every output.
+    seed
+        Seed of the sample centre.
+    progress
+        Optional progress callback.
+    config
+        Plan settings; :func:`demo_config` when None.
+    years
+        Years of sample history (the last week is the plan week).
+    """
+    from planner.io import validate_history, write_frame
+    from planner.sample import SAMPLE_TIMEZONE, generate_sample_history
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    report(progress, "sample centre", 0, 1)
+    # Starts on a Monday in March so the held-out last week is a whole week clear of Christmas.
+    history = generate_sample_history(seed=seed, years=years, start="2025-03-03")
+    report(progress, "sample centre", 1, 1)
+    tz = SAMPLE_TIMEZONE
+    last = history["interval_start"].max().tz_convert(tz)
+    # The last whole Monday-to-Sunday week of the history is the plan week.
+    last_day = last.normalize()
+    if last_day.dayofweek == 6:  # the history ends on a Sunday: its own week is whole
+        monday = last_day - pd.Timedelta(days=6)
+    else:
+        monday = last_day - pd.Timedelta(days=last_day.dayofweek + 7)
+    end_monday = monday
+    start = end_monday.date()
+    history = history.loc[history["interval_start"] < end_monday + pd.Timedelta(days=7)]
+    history = history.reset_index(drop=True)
+    load = validate_history(history, source="sample centre")
+    notes = [
+        f"sample centre: {len(history):,} open intervals, queues "
+        f"{sorted(history['queue'].unique())}, {tz}; the week from {start} is held out as the "
+        "actuals",
+    ]
+    holiday_days = int((load.gaps["kind"] == "day").sum()) if len(load.gaps) else 0
+    if holiday_days:
+        notes.append(
+            f"sample centre: the gap report lists {holiday_days} missing days: UK bank holidays, "
+            "when the sample's queues are closed (support opens on weekend hours); not data loss"
+        )
+    result = run_plan(
+        history,
+        config if config is not None else demo_config(),
+        start=start,
+        weeks=1,
+        out_dir=out,
+        progress=progress,
+        gap_notes=notes,
+        title="Sample centre: plan for the held-out week",
+    )
+    result.outputs = {"sample_history": write_frame(history, out / "sample_history.csv"), **result.outputs}
     return result
