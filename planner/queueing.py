@@ -38,12 +38,12 @@ of regularised incomplete gammas: ``P(answered, W <= t | W > 0) = (y/x) (P(y+1, 
 P(y+1, x e^{-t/patience})) / P(y, x)``. scipy's lower-tail ``gammainc`` loses digits for shape
 parameters above about 2e5 (measured: 1e-9 relative at 5e5, 1e-2 at 1e7, far beyond any
 realistic ``agents * patience / aht``); there, and where it underflows, the series ``T`` is
-summed term by term instead (``_gammainc_trusted``). The answered-call ASA and the abandonment probability are expectations
-over the queue length an arriving caller meets; they are summed directly over the window of queue
-lengths that carries all but ``exp(-50)`` of that distribution's mass (a few hundred terms at
-realistic loads, about ``16 sqrt(x)`` in heavy overload), which avoids the cancellation of the
-closed forms near the Erlang C limit. Everything is stable to many thousands of agents and is
-defined for ``traffic >= agents``.
+summed term by term instead (``_gammainc_trusted``). The answered-call ASA and the
+abandonment probability are expectations over the queue length an arriving caller meets; they
+are summed directly over the window of queue lengths that carries all but ``exp(-50)`` of that
+distribution's mass (a few hundred terms at realistic loads, about ``16 sqrt(x)`` in heavy
+overload), which avoids the cancellation of the closed forms near the Erlang C limit.
+Everything is stable to many thousands of agents and is defined for ``traffic >= agents``.
 
 References: A. K. Erlang (1917); D. L. Jagerman, "Some properties of the Erlang loss function",
 Bell Syst. Tech. J. 53 (1974); O. Garnett, A. Mandelbaum, M. Reiman, "Designing a call center
