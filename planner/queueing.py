@@ -36,8 +36,8 @@ who finds ``j`` callers queued ahead is served within ``t`` with probability
 ``y/(y+j+1) * I_p(j+1, y+1)``, ``p = 1 - exp(-t/patience)``, which sums over ``j`` to a difference
 of regularised incomplete gammas: ``P(answered, W <= t | W > 0) = (y/x) (P(y+1, x) -
 P(y+1, x e^{-t/patience})) / P(y, x)``. scipy's lower-tail ``gammainc`` loses digits for shape
-parameters above about 2e5 (measured: 1e-9 relative at 5e5, 1e-2 at 1e7, far beyond any
-realistic ``agents * patience / aht``); there, and where it underflows, the series ``T`` is
+parameters above about 2e5 (measured: 1e-9 relative at 5e5, 1e-2 at 1e7; reached only with
+thousands of agents and patience tens of AHTs); there, and where it underflows, the series ``T`` is
 summed term by term instead (``_gammainc_trusted``). The answered-call ASA and the
 abandonment probability are expectations over the queue length an arriving caller meets; they
 are summed directly over the window of queue lengths that carries all but ``exp(-50)`` of that
