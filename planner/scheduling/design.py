@@ -72,6 +72,8 @@ class ShiftDesign:
     problem: Problem
     counts: Mapping[int, int]
     placements: Mapping[tuple[int, int], Mapping[int, int]]
+    agent_days: Mapping[int, tuple[int, ...]] = field(default_factory=dict)
+    """Worked days of each agent index consistent with the design's tour counts (may be empty)."""
 
 
 def add_design_model(
@@ -486,4 +488,15 @@ def design_for_problem(
     paid = float(sum(problem.shift_types[s].paid_minutes * c for s, c in counts.items()))
     summary = summarise(problem, stats, heads, paid, "design", int(sum(counts.values())), None)
     coverage = coverage_frame(problem.grid.slot_starts, problem.required, heads, problem.queues)
-    return ShiftDesign(shifts, breaks, coverage, summary, stats, problem, counts, placements)
+    # hand the tour counts to the members of each class
+    agent_days: dict[int, tuple[int, ...]] = {}
+    members: dict[int, list[int]] = defaultdict(list)
+    for a, c in dv.agent_class.items():
+        members[c].append(a)
+    for (c, pattern), var in sorted(dv.tours.items()):
+        for _ in range(int(solver.value(var))):
+            if members[c]:
+                agent_days[members[c].pop(0)] = pattern
+    return ShiftDesign(
+        shifts, breaks, coverage, summary, stats, problem, counts, placements, agent_days
+    )

@@ -3,18 +3,23 @@
 CP-SAT's first-solution heuristics struggle with the design's equalities (every person working a
 day works one shift), while a legal week per agent is easy to build by hand: the same start time
 every worked day (so the rest between days is 24 h minus the shift length), a pattern of days
-that respects the day counts and the days-off block, lengths that fit the contract hours. Start
-times rotate between agents so the hint is not absurd for coverage; CP-SAT improves from there.
+that respects the day counts and the days-off block, lengths that fit the contract hours. The
+pattern and start time of each agent are chosen greedily to cover the heads still missing, so the
+hint is a reasonable design; CP-SAT improves from there.
 """
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
 
 from planner.scheduling.problem import Problem
 
-__all__ = ["greedy_roster"]
+__all__ = ["assign_design", "greedy_roster"]
 
 
 def greedy_roster(problem: Problem) -> dict[int, list[int]] | None:
@@ -30,6 +35,8 @@ def greedy_roster(problem: Problem) -> dict[int, list[int]] | None:
     n_days = problem.grid.n_days
     prorate = min(1.0, n_days / 7)
     rest_minutes = rules.weekly.min_rest_hours * 60
+    n_slots = problem.grid.n_slots
+    residual = problem.required.astype(float).copy()
     out: dict[int, list[int]] = {}
     for a, agent in enumerate(rules.agents):
         by_day_clock: dict[tuple[int, str, int], list[int]] = defaultdict(list)
@@ -47,26 +54,45 @@ def greedy_roster(problem: Problem) -> dict[int, list[int]] | None:
         if min_days == 0 and target == 0:
             out[a] = []
             continue
-        # fewest days that can reach the target first, rotated between agents
-        patterns.sort(key=lambda p: len(p))
+        # greedy cover: the pattern of days and the start time that take most of the residual
+        # requirement (heads still missing), then the residual shrinks by this agent's shifts
+        positive = np.maximum(residual, 0.0)
+        prefix = np.concatenate([[0.0], np.cumsum(positive)])
+        day_value = {
+            d: float(prefix[problem.grid.day_start_slot[d + 1]] - prefix[problem.grid.day_start_slot[d]])
+            for d in days_available
+        }
+        patterns.sort(key=lambda p: -sum(day_value[d] for d in p))
         combos = sorted({(tpl, clock) for (_d, tpl, clock) in by_day_clock})
+
+        def value(chosen: list[int]) -> float:
+            return sum(
+                prefix[min(types[x].end_slot, n_slots)] - prefix[max(types[x].start_slot, 0)]
+                for x in chosen
+            )
+
         found = None
-        for shift in range(len(combos)):
-            tpl, clock = combos[(a * 7 + shift) % len(combos)]
-            for i in range(len(patterns)):
-                days = patterns[(a + i) % len(patterns)] if patterns else ()
-                if not days and min_minutes > 0:
-                    continue
+        for days in patterns or [()]:
+            if not days and min_minutes > 0:
+                continue
+            candidates = []
+            for tpl, clock in combos:
                 options = [by_day_clock.get((d, tpl, clock)) for d in days]
                 if any(not o for o in options):
                     continue
                 chosen = _fit_lengths(problem, options, target, min_minutes, max_minutes)
-                if chosen is None or not _rest_ok(problem, chosen, rest_minutes):
-                    continue
-                found = chosen
-                break
+                if chosen is not None:
+                    candidates.append((value(chosen), chosen))
+            candidates.sort(key=lambda c: -c[0])
+            for _score, chosen in candidates:
+                if _rest_ok(problem, chosen, rest_minutes):
+                    found = chosen
+                    break
             if found is not None:
                 break
+        if found is not None:
+            for x in found:
+                residual[max(types[x].start_slot, 0) : min(types[x].end_slot, n_slots)] -= 1
         if found is None:
             return None
         out[a] = found
@@ -96,3 +122,60 @@ def _rest_ok(problem: Problem, chosen: list[int], rest_minutes: float) -> bool:
         if (nxt.start - prev.end).total_seconds() / 60 < rest_minutes - 1e-9:
             return False
     return True
+
+
+def assign_design(
+    problem: Problem,
+    counts: dict[int, int] | Mapping[int, int],
+    agent_days: Mapping[int, Sequence[int]],
+    allowed: Mapping[int, Sequence[int]],
+) -> dict[int, list[int]] | None:
+    """Named agents for exactly the designed shifts, built day by day (or None on failure).
+
+    Each agent works the days of its design tour; on each day the shifts are taken in order of
+    start, each by the eligible agent (allowed type, rested since the previous shift) whose latest
+    possible start is earliest, preferring on long shifts the agent with fewest hours so far.
+    Hour bounds and start tolerance are not checked here: the solver that receives the result as
+    a hint checks (and repairs) them.
+    """
+    types = problem.shift_types
+    rules = problem.rules
+    rest = pd.Timedelta(hours=rules.weekly.min_rest_hours)
+    allowed_sets = {a: set(v) for a, v in allowed.items()}
+    by_day: dict[int, list[int]] = defaultdict(list)
+    for s, c in counts.items():
+        by_day[types[s].day].extend([s] * c)
+    working: dict[int, list[int]] = defaultdict(list)
+    for a, days in agent_days.items():
+        for d in days:
+            working[d].append(a)
+    latest: dict[tuple[int, int, str], pd.Timestamp] = {}
+    for a, allowed_a in allowed_sets.items():
+        for x in allowed_a:
+            key = (a, types[x].day, types[x].template)
+            if key not in latest or types[x].start > latest[key]:
+                latest[key] = types[x].start
+    last_end: dict[int, pd.Timestamp] = {}
+    minutes: dict[int, int] = defaultdict(int)
+    out: dict[int, list[int]] = defaultdict(list)
+    for d in range(problem.grid.n_days):
+        free = set(working[d])
+        for s in sorted(by_day[d], key=lambda i: (types[i].start, -types[i].length_minutes)):
+            t = types[s]
+            eligible = [
+                a for a in free
+                if s in allowed_sets[a] and (a not in last_end or t.start >= last_end[a] + rest)
+            ]
+            if not eligible:
+                return None
+            a = min(
+                eligible,
+                key=lambda x, t=t: (latest.get((x, d, t.template), t.start), minutes[x], x),
+            )
+            free.discard(a)
+            out[a].append(s)
+            last_end[a] = t.end
+            minutes[a] += t.paid_minutes
+        if free:
+            return None
+    return dict(out)

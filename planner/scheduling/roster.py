@@ -39,7 +39,7 @@ from planner.scheduling.design import (
     hint_design,
     summarise,
 )
-from planner.scheduling.greedy import greedy_roster
+from planner.scheduling.greedy import assign_design, greedy_roster
 from planner.scheduling.outputs import (
     ACTIVITY_COLUMNS,
     ROSTER_COLUMNS,
@@ -369,7 +369,7 @@ def build_roster(
     if method == "two_phase":
         design_hint = _design_hint_from(problem, hint_work) if hint_work else None
         design = design_for_problem(
-            problem, time_limit_seconds=0.5 * time_limit_seconds, seed=seed,
+            problem, time_limit_seconds=0.45 * time_limit_seconds, seed=seed,
             num_workers=num_workers, progress=progress, on_solution=record, hint=design_hint,
         )
         stats_list.append(design.stats)
@@ -384,14 +384,32 @@ def build_roster(
             by_type[s].append(var)
         for s, c in design.counts.items():
             model.add(sum(by_type[s]) == c).with_name(f"designed_{problem.shift_types[s].name}")
-        for key, value in hint_work.items():
-            if key in rv.work:
-                model.add_hint(rv.work[key], value)
+        constructed = (
+            assign_design(problem, design.counts, design.agent_days, sub_allowed)
+            if design.agent_days
+            else None
+        )
+        if constructed is not None:
+            chosen = {(a, s) for a, types in constructed.items() for s in types}
+            fixes = [(var, int(key in chosen)) for key, var in rv.work.items()]
+            if not hint_by_fixing(
+                model, rv.terms, fixes, time_limit_seconds=0.05 * time_limit_seconds, seed=seed,
+                num_workers=num_workers,
+            ):
+                for key, var in rv.work.items():
+                    model.add_hint(var, int(key in chosen))
+        else:
+            for key, value in hint_work.items():
+                if key in rv.work:
+                    model.add_hint(rv.work[key], value)
         solver, stats = solve_model(
-            model, rv.terms, phase="assignment", time_limit_seconds=min(remaining(), 0.6 * time_limit_seconds),
+            model, rv.terms, phase="assignment", time_limit_seconds=min(remaining(), 0.25 * time_limit_seconds),
             seed=seed, num_workers=num_workers, progress=progress, on_solution=record,
         )
         stats_list.append(stats)
+        if stats.status not in ("OPTIMAL", "FEASIBLE"):
+            record(SolveEvent("assignment " + stats.status.lower(), stats.seconds, float("nan"),
+                              float("nan"), float("nan")))
         if stats.status in ("OPTIMAL", "FEASIBLE"):
             assignment = _assignment_of(solver, rv)
             placements = design.placements
