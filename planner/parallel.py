@@ -219,6 +219,7 @@ def run_per_queue(
     frame: pd.DataFrame,
     *,
     kwargs: Mapping[str, Any] | None = None,
+    per_queue_kwargs: Mapping[str, Mapping[str, Any]] | None = None,
     workers: int | None = None,
     dask_address: str | None = None,
     chunk_queues: int | None = None,
@@ -239,6 +240,9 @@ def run_per_queue(
         in ``frame``, as a copy with a fresh ``RangeIndex``. Not modified.
     kwargs : mapping, optional
         Keyword arguments passed to every call (picklable).
+    per_queue_kwargs : mapping of str to mapping, optional
+        Extra keyword arguments for some queues, by queue name (e.g. each queue's caller
+        patience); they override ``kwargs`` for that queue.
     workers : int, optional
         Local worker processes; default :func:`default_workers`. ``1`` runs in this process with no
         pool. Not allowed together with ``dask_address``.
@@ -283,6 +287,13 @@ def run_per_queue(
         )
     queue_names, positions = _split_queues(frame)
     call_kwargs = dict(kwargs or {})
+    extras = {str(q): dict(v) for q, v in (per_queue_kwargs or {}).items()}
+    unknown = sorted(set(extras) - set(queue_names))
+    if unknown:
+        raise InputError(
+            f"The 'per_queue_kwargs' parameter of run_per_queue names queues {unknown} that are "
+            f"not in the frame; expected some of {queue_names[:10]}"
+        )
     started = time.perf_counter()
     n_queues = len(queue_names)
 
@@ -290,7 +301,11 @@ def run_per_queue(
         with _dask_client(str(dask_address).strip()) as client:
             n_workers = max(1, sum(client.nthreads().values()))  # worker threads = task slots
             chunks = _chunks(
-                frame, queue_names, positions, _chunk_size(chunk_queues, n_queues, n_workers)
+                frame,
+                queue_names,
+                positions,
+                _chunk_size(chunk_queues, n_queues, n_workers),
+                extras,
             )
             ahead = max_chunks_ahead or 2 * n_workers
             collected = _run_dask(
@@ -302,7 +317,7 @@ def run_per_queue(
         chunk_size = _chunk_size(chunk_queues, n_queues, n_workers)
         n_chunks = math.ceil(n_queues / chunk_size) if n_queues else 0
         n_workers = max(1, min(n_workers, n_chunks))  # no idle processes
-        chunks = _chunks(frame, queue_names, positions, chunk_size)
+        chunks = _chunks(frame, queue_names, positions, chunk_size, extras)
         if n_workers == 1:
             collected = _run_in_process(func, call_kwargs, chunks, progress, description, n_queues)
             backend = "in-process"
@@ -370,13 +385,21 @@ def _chunk_size(chunk_queues: int | None, n_queues: int, n_workers: int) -> int:
     return max(1, min(MAX_DEFAULT_CHUNK_QUEUES, math.ceil(n_queues / (4 * max(n_workers, 1)))))
 
 
+Chunk = list[tuple[str, pd.DataFrame, dict[str, Any]]]
+"""One task's queues: (queue name, the queue's rows, that queue's extra keyword arguments)."""
+
+
 def _chunks(
-    frame: pd.DataFrame, names: Sequence[str], positions: Sequence[slice | np.ndarray], size: int
-) -> Iterator[list[tuple[str, pd.DataFrame]]]:
+    frame: pd.DataFrame,
+    names: Sequence[str],
+    positions: Sequence[slice | np.ndarray],
+    size: int,
+    extras: Mapping[str, dict[str, Any]],
+) -> Iterator[Chunk]:
     """Lazily cut the frame into chunks of ``size`` queues (only submitted ones materialise)."""
     for start in range(0, len(names), size):
         yield [
-            (names[i], frame.iloc[positions[i]].reset_index(drop=True))
+            (names[i], frame.iloc[positions[i]].reset_index(drop=True), extras.get(names[i], {}))
             for i in range(start, min(start + size, len(names)))
         ]
 
@@ -384,17 +407,15 @@ def _chunks(
 # --- the task that runs on a worker ------------------------------------------------------------
 
 
-def _run_chunk(
-    func: PerQueueFunc, kwargs: Mapping[str, Any], chunk: list[tuple[str, pd.DataFrame]]
-) -> _ChunkOutcome:
+def _run_chunk(func: PerQueueFunc, kwargs: Mapping[str, Any], chunk: Chunk) -> _ChunkOutcome:
     """Run ``func`` on each queue of one chunk; errors become :class:`QueueFailure` values."""
     outcomes = []
-    for queue, queue_frame in chunk:
+    for queue, queue_frame, extra in chunk:
         started = time.perf_counter()
         frames: tuple[pd.DataFrame, ...] | None = None
         failure: QueueFailure | None = None
         try:
-            frames = _as_frames(func(queue_frame, **kwargs), queue)
+            frames = _as_frames(func(queue_frame, **{**kwargs, **extra}), queue)
         except Exception as error:  # noqa: BLE001 - every queue's error is reported, none lost
             failure = QueueFailure(queue, type(error).__name__, str(error))
         outcomes.append(_QueueOutcome(queue, frames, failure, time.perf_counter() - started))
@@ -433,7 +454,7 @@ def _peak_memory_bytes() -> int | None:
     return int(peak) if sys.platform == "darwin" else int(peak) * 1024  # Linux reports KiB
 
 
-def _chunk_failed(chunk: list[tuple[str, pd.DataFrame]], error: BaseException) -> _ChunkOutcome:
+def _chunk_failed(chunk: Chunk, error: BaseException) -> _ChunkOutcome:
     """Every queue of a chunk whose task itself failed (worker died, unpicklable function...)."""
     failure_type, message = type(error).__name__, str(error) or repr(error)
     if failure_type == "BrokenProcessPool":
@@ -442,7 +463,7 @@ def _chunk_failed(chunk: list[tuple[str, pd.DataFrame]], error: BaseException) -
             " starts workers without the `if __name__ == '__main__':` guard)"
         )
     return _ChunkOutcome(
-        [_QueueOutcome(q, None, QueueFailure(q, failure_type, message), 0.0) for q, _ in chunk],
+        [_QueueOutcome(q, None, QueueFailure(q, failure_type, message), 0.0) for q, *_ in chunk],
         "",
         None,
     )
@@ -454,7 +475,7 @@ def _chunk_failed(chunk: list[tuple[str, pd.DataFrame]], error: BaseException) -
 def _run_in_process(
     func: PerQueueFunc,
     kwargs: Mapping[str, Any],
-    chunks: Iterator[list[tuple[str, pd.DataFrame]]],
+    chunks: Iterator[Chunk],
     progress: ProgressCallback | None,
     description: str,
     n_queues: int,
@@ -473,7 +494,7 @@ def _run_processes(
     n_workers: int,
     func: PerQueueFunc,
     kwargs: Mapping[str, Any],
-    chunks: Iterator[list[tuple[str, pd.DataFrame]]],
+    chunks: Iterator[Chunk],
     ahead: int,
     progress: ProgressCallback | None,
     description: str,
@@ -484,7 +505,7 @@ def _run_processes(
     # spawn, not fork: the caller may run threads (the CLI's progress bars, the API's server).
     context = multiprocessing.get_context("spawn")
     results: dict[int, _ChunkOutcome] = {}
-    pending: dict[Future[_ChunkOutcome], tuple[int, list[tuple[str, pd.DataFrame]]]] = {}
+    pending: dict[Future[_ChunkOutcome], tuple[int, Chunk]] = {}
     done_queues = 0
     report(progress, description, 0, n_queues)
     numbered = enumerate(chunks)
@@ -547,7 +568,7 @@ def _run_dask(
     client: Any,
     func: PerQueueFunc,
     kwargs: Mapping[str, Any],
-    chunks: Iterator[list[tuple[str, pd.DataFrame]]],
+    chunks: Iterator[Chunk],
     ahead: int,
     progress: ProgressCallback | None,
     description: str,
@@ -556,7 +577,7 @@ def _run_dask(
     from distributed import as_completed
 
     results: dict[int, _ChunkOutcome] = {}
-    owner: dict[str, tuple[int, list[tuple[str, pd.DataFrame]]]] = {}
+    owner: dict[str, tuple[int, Chunk]] = {}
     done_queues = 0
     report(progress, description, 0, n_queues)
     token = f"{os.getpid()}-{time.time_ns()}"

@@ -534,3 +534,49 @@ def test_progress_callback_raising_stops_the_run(history, workers) -> None:
             progress=stop,
         )
     assert stop.last_done < len(QUEUES)
+
+
+def test_per_queue_kwargs_override_kwargs_for_their_queue(history) -> None:
+    run = run_per_queue(
+        parallel_funcs.running_load,
+        history,
+        workers=1,
+        kwargs={"aht_seconds": 300.0},
+        per_queue_kwargs={"alpha": {"aht_seconds": 900.0}},
+    )
+    by_queue = {q: part.reset_index(drop=True) for q, part in run.frame.groupby("queue")}
+    alpha_calls = history.loc[history["queue"] == "alpha", "calls_offered"].to_numpy()
+    zeta_calls = history.loc[history["queue"] == "zeta", "calls_offered"].to_numpy()
+    np.testing.assert_allclose(by_queue["alpha"]["traffic_erlangs"], alpha_calls * 900.0 / 1800.0)
+    np.testing.assert_allclose(by_queue["zeta"]["traffic_erlangs"], zeta_calls * 300.0 / 1800.0)
+
+
+def test_per_queue_kwargs_for_unknown_queue(history) -> None:
+    with pytest.raises(InputError, match=r"'per_queue_kwargs' .* names queues \['nope'\]"):
+        run_per_queue(
+            parallel_funcs.running_load, history, workers=1, per_queue_kwargs={"nope": {}}
+        )
+
+
+def test_erlang_a_patience_per_queue_like_the_pipeline(centre) -> None:
+    # planner.pipeline staffs each queue with its own caller patience: per_queue_kwargs does that.
+    staffing = pytest.importorskip("planner.staffing")
+    forecast = centre.rename(
+        columns={"calls_offered": "calls_forecast", "aht_seconds": "aht_seconds_forecast"}
+    )
+    patience = {"billing": 240.0, "sales": 120.0, "support": 180.0}
+    expected = pd.concat(
+        [
+            staffing.required_agents(part, model="erlang-a", patience_seconds=patience[str(q)])
+            for q, part in forecast.groupby("queue", sort=False)
+        ],
+        ignore_index=True,
+    )
+    run = run_per_queue(
+        staffing.required_agents,
+        forecast,
+        workers=1,
+        kwargs={"model": "erlang-a"},
+        per_queue_kwargs={q: {"patience_seconds": p} for q, p in patience.items()},
+    )
+    pd.testing.assert_frame_equal(run.frame, expected)
