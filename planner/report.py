@@ -500,7 +500,7 @@ def render_report(
                 page.text(_table(kpis, formats))
                 if kpis_daily is not None and not kpis_daily.empty:
                     page.text("<h3>By day</h3>")
-                    page.text(_table(kpis_daily, {"day": str, **formats}))
+                    page.text(_table(kpis_daily, {"day": lambda v: str(pd.Timestamp(v).date()), **formats}))
         elif section == "scenarios":
             if scenarios is None or scenarios.empty:
                 absent(section, "no scenarios")
