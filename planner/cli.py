@@ -80,15 +80,91 @@ def demo_command(
         "planner-demo"
     ),
     seed: Annotated[int, typer.Option(help="Random seed of the sample centre.")] = 7,
+    time_limit_seconds: Annotated[float, typer.Option(min=1, help="CP-SAT time for the week's roster.")] = 45.0,
 ) -> None:
-    """Run the whole pipeline on the built-in sample centre and write every output."""
-    from planner.pipeline import run_demo
+    """`planner plan` on the built-in sample centre, its last week held out as the actuals."""
+    from planner.pipeline import demo_config, run_demo
 
     with progress_bars() as progress:
-        result = run_demo(out, seed=seed, progress=progress)
-    console.print(f"[bold]Demo finished.[/bold] Outputs in {out.resolve()}:")
-    for label, path in result.outputs.items():
-        console.print(f"  {label:<24} {path}")
+        result = run_demo(
+            out, seed=seed, progress=progress,
+            config=demo_config(time_limit_seconds=time_limit_seconds),
+        )
+    _print_plan_result(result, "Demo finished.")
+
+
+def _print_plan_result(result: object, headline: str) -> None:
+    """Stages, notes, the KPIs weighted by calls, the outputs; the report's path last."""
+    console.print(f"[bold]{headline}[/bold] Outputs in {result.out_dir.resolve()}:")  # type: ignore[attr-defined]
+    for stage, state in result.stages.items():  # type: ignore[attr-defined]
+        console.print(f"  stage {stage:<10} {state}")
+    for note in result.notes:  # type: ignore[attr-defined]
+        console.print(f"note: {note}")
+    summary = result.summary  # type: ignore[attr-defined]
+    if len(summary):
+        _print_frame(
+            "KPIs of the plan (weighted by calls)",
+            summary,
+            {
+                "queue": "",
+                "calls_forecast": ",.0f",
+                "service_level": ".1%",
+                "asa_seconds": ".1f",
+                "abandon_rate": ".1%",
+                "occupancy": ".1%",
+                "intervals_missing_target": "d",
+            },
+        )
+    for label, path in result.outputs.items():  # type: ignore[attr-defined]
+        if label != "report":
+            console.print(f"  {label:<24} {path}")
+    if "report" in result.outputs:  # type: ignore[attr-defined]
+        console.print("report:")
+        print(result.outputs["report"].resolve())  # type: ignore[attr-defined]
+
+
+@app.command("init")
+def init_command(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Plan file to write.")] = Path("plan.toml"),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a commented example plan file (targets, shrinkage, patience, shift rules, agents)."""
+    from planner.config import example_plan_text
+    from planner.errors import ConfigError
+
+    if out.exists() and not force:
+        raise ConfigError(f"{out}: already exists; expected a new file name (or pass --force)")
+    out.write_text(example_plan_text(), encoding="utf-8")
+    console.print(f"wrote {out}: edit it, then run `planner plan HISTORY --config {out}`")
+
+
+@app.command("plan")
+def plan_command(
+    history: Annotated[Path, typer.Argument(help="Interval history CSV/Parquet.")],
+    config: Annotated[Path, typer.Option("--config", "-c", help="Plan file (planner init writes one).")] = Path("plan.toml"),
+    start: Annotated[str | None, typer.Option(help="First day of the plan (YYYY-MM-DD); default: the day after the history. History inside the plan window is compared as actuals.")] = None,
+    weeks: Annotated[int, typer.Option(min=1, max=8, help="Weeks to plan.")] = 1,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for every output and report.html.")] = Path("plan"),
+    tz: Annotated[str | None, typer.Option(help="Local time zone of the centre (overrides the plan file's timezone).")] = None,
+) -> None:
+    """The whole pipeline: forecast, staffing, roster, evaluation, scenarios, accuracy, report."""
+    from dataclasses import replace
+
+    from planner.config import load_config
+    from planner.io import load_history
+    from planner.pipeline import run_plan
+
+    settings = load_config(config)
+    if tz is not None:
+        settings = replace(settings, timezone=tz)
+    load = load_history(history, tz=settings.timezone)
+    with progress_bars() as progress:
+        result = run_plan(
+            load.frame, settings, start=start, weeks=weeks, out_dir=out, progress=progress,
+            gap_notes=[f"{history.name}: {note}" for note in load.notes],
+            title=f"Plan from {history.name}",
+        )
+    _print_plan_result(result, "Plan finished.")
 
 
 def _parse_column_map(items: list[str] | None) -> dict[str, str]:
