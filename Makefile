@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 DEMO_OUT ?= planner-demo
 
-.PHONY: demo test install install-test lint bench clean
+.PHONY: demo test install install-test lint bench clean chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +25,16 @@ install-test: $(VENV)/.installed-test
 demo: install
 	$(BIN)/planner demo --out $(DEMO_OUT)
 
-test: install-test
+test: install-test chromium
 	$(BIN)/python -m pytest
+
+# Headless Chromium for tests/test_report_browser.py: Debian's package, installed with apt when it is
+# missing and we are root; when it cannot be installed the browser test skips and says why.
+chromium:
+	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+		(apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium) \
+		|| echo "chromium could not be installed: the browser test will skip"; \
+	fi
 
 lint: install-test
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
