@@ -2,7 +2,9 @@
 
 Starts the real server (``planner serve``, uvicorn) on a free loopback port with a fresh SQLite
 store in a temporary folder, then runs 8 concurrent httpx clients against one synchronous route
-for a bounded number of requests (and a bounded time), after a short warm-up:
+for a bounded number of requests (and a bounded time), after a short warm-up; each route is
+also run with a single sequential client (a quarter of the requests) for the latency of one
+request on an otherwise idle server:
 
 - ``staffing``: ``POST /staffing``, Erlang C for one queue over one week of 15-minute intervals
   (672 rows), each request stored as a requirement set (the issue's target);
@@ -170,15 +172,18 @@ def main() -> None:
                 "uvicorn single process\n"
             )
             print(
-                f"{'route':<12} {'requests':>8} {'errors':>6} {'req/s':>8} "
+                f"{'route':<12} {'clients':>7} {'requests':>8} {'errors':>6} {'req/s':>8} "
                 f"{'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}"
             )
-            for label, (path, body) in todo.items():
+            runs = [(label, clients) for label in todo for clients in (1, args.clients)]
+            for label, clients in runs:
+                path, body = todo[label]
+                requests = args.requests if clients > 1 else max(args.requests // 4, 10)
                 result = asyncio.run(
-                    run_load(base_url, path, body, args.clients, args.requests, args.max_seconds)
+                    run_load(base_url, path, body, clients, requests, args.max_seconds)
                 )
                 print(
-                    f"{label:<12} {result['requests']:>8} {result['errors']:>6} "
+                    f"{label:<12} {clients:>7} {result['requests']:>8} {result['errors']:>6} "
                     f"{result['rps']:>8.1f} "
                     f"{result['p50_ms']:>8.1f} {result['p95_ms']:>8.1f} {result['max_ms']:>8.1f}"
                 )
