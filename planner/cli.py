@@ -640,7 +640,7 @@ def serve_command(
     port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
     database_url: Annotated[
         str | None,
-        typer.Option(help="SQLAlchemy URL of the store; default $PLANNER_DATABASE_URL or a SQLite file."),
+        typer.Option(help="SQLAlchemy URL of the store; default $PLANNER_DATABASE_URL or SQLite."),
     ] = None,
 ) -> None:
     """Run the HTTP API (FastAPI under uvicorn); other settings come from PLANNER_* variables."""
@@ -654,6 +654,10 @@ def serve_command(
     settings = Settings.from_env()
     if database_url is not None:
         settings = dataclasses.replace(settings, database_url=database_url)
+    from planner.storage.repository import create_storage_engine
+
+    # a bad URL or a missing driver is one clear line here, not a failed server start-up
+    create_storage_engine(settings.database_url, schema=settings.database_schema).dispose()
     console.print(f"planner API on http://{host}:{port} (store: {settings.database_url})")
     uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
 

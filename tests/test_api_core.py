@@ -254,3 +254,26 @@ def test_openapi_schema_has_examples_and_forbids_extra_fields(client: TestClient
     assert wait["additionalProperties"] is False
     assert wait["properties"]["seconds"]["maximum"] == 600
     assert schema["components"]["schemas"]["JobOut"]["examples"]
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "match"),
+    [
+        (["--database-url", "nosuchdb://x/y"], {}, "database URL: no driver for 'nosuchdb'"),
+        (["--database-url", "not a url"], {}, "database URL: cannot parse"),
+        ([], {"PLANNER_MAX_ROWS": "many"}, "PLANNER_MAX_ROWS must be an integer"),
+    ],
+    ids=["unknown-driver", "unparseable-url", "bad-setting"],
+)
+def test_serve_with_bad_settings_exits_2_with_one_line(
+    args: list[str], env: dict, match: str, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    from planner.cli import main
+
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["serve", "--port", "1", *args])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("planner: error: ") and match in err and "Traceback" not in err
