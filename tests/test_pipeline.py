@@ -1,0 +1,266 @@
+"""planner.config (the plan file) and planner.pipeline (run_plan, run_demo's pieces, planner plan)."""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from planner.config import example_plan_text, load_config, parse_config
+from planner.errors import ConfigError, InputError
+from planner.pipeline import STAGES, run_plan
+from planner.sample import generate_sample_history
+from planner.staffing import StaffingTargets, required_agents
+
+BASE: dict = {
+    "timezone": "Europe/London",
+    "forecast": {"method": "mean-last-weeks"},
+    "targets": {"service_level_target": 0.8, "answer_target_seconds": 20, "model": "erlang-a"},
+    "staffing": {"shrinkage": {"absence": 0.1, "breaks": 0.2}, "patience_seconds": 180},
+    "queues": [{"name": "sales", "patience_seconds": 60}],
+    "scenarios": {"everyday": True},
+}
+
+SMALL_RULES = {
+    "shift_templates": [
+        {
+            "name": "day",
+            "earliest_start": "07:00",
+            "latest_start": "14:00",
+            "start_step_minutes": 60,
+            "lengths_minutes": [480],
+            "breaks": [
+                {"name": "break", "minutes": 15, "paid": True,
+                 "earliest_after_start_minutes": 120, "latest_after_start_minutes": 240}
+            ],
+        }
+    ],
+    "agent_defaults": {"min_days": 5, "max_days": 5, "min_hours": 40, "max_hours": 40},
+    "agent_groups": [{"count": 6, "id_prefix": "A"}],
+}
+
+
+@pytest.fixture(scope="module")
+def history() -> pd.DataFrame:
+    # Seven weeks from Monday 3 March 2025: five to learn from, the week of 7 April to plan.
+    frame = generate_sample_history(seed=7, years=0.15, start="2025-03-03")
+    return frame.loc[frame["interval_start"] < pd.Timestamp("2025-04-14", tz="Europe/London")]
+
+
+@pytest.fixture(scope="module")
+def plain_run(history: pd.DataFrame, tmp_path_factory: pytest.TempPathFactory):
+    config = parse_config(BASE, source="plan.toml")
+    out = tmp_path_factory.mktemp("plan")
+    return run_plan(history, config, start="2025-04-07", weeks=1, out_dir=out)
+
+
+# -- config ------------------------------------------------------------------------------------
+
+
+def test_example_plan_parses_with_rules_and_combined_shrinkage() -> None:
+    data = tomllib.loads(example_plan_text())
+    config = parse_config(data, source="plan.example.toml")
+    # 1 - (1 - 0.10)(1 - 0.12)(1 - 0.08), the example's components
+    assert config.shrinkage == pytest.approx(1 - 0.9 * 0.88 * 0.92, abs=1e-12)
+    assert config.patience_for("sales") == 150.0
+    assert config.patience_for("unlisted") == 180.0
+    assert config.schedule.rules is not None
+    assert len(config.schedule.rules.agents) == sum(g["count"] for g in data["schedule"]["rules"]["agent_groups"])
+
+
+def _with(path: tuple, value: object) -> dict:
+    data = copy.deepcopy(BASE)
+    node = data
+    for key in path[:-1]:
+        node = node.setdefault(key, {}) if not isinstance(key, int) else node[key]
+    node[path[-1]] = value
+    return data
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "match"),
+    [
+        (("targets", "service_level_target"), 80, r"targets\.service_level_target must be .*got 80"),
+        (("targets", "model"), "erlang-x", r"targets\.model must be one of"),
+        (("targets", "answer_target_seconds"), 0, r"targets\.answer_target_seconds"),
+        (("forecast", "method"), "arima", r"forecast\.method must be one of .*'arima'"),
+        (("forecast", "candidates"), ["prophet", "magic"], r"forecast\.candidates .*'magic'"),
+        (("staffing", "shrinkage"), 1.2, r"staffing\.shrinkage must be a fraction .*1\.2"),
+        (("staffing", "shrinkage"), {"absence": -0.1}, r"staffing\.shrinkage\.absence"),
+        (("queues", 0, "patience_seconds"), -5, r"queues\[0\]\.patience_seconds .*-5"),
+        (("output", "format"), "xlsx", r"output\.format must be one of .*'xlsx'"),
+        (("timezone",), "Mars/Base", r"timezone must be an IANA time zone"),
+        (("forecast", "horizon"), 3, r"unknown key 'forecast\.horizon'"),
+        (("schedule", "time_limit_seconds"), -1, r"schedule\.time_limit_seconds"),
+        (("schedule", "rules"), {"shift_templates": []}, r"shift_templates"),
+        (("scenarios", "custom"), [{"name": "x", "volume": 2}], r"unknown keys \['volume'\]"),
+    ],
+    ids=[
+        "sl-percent", "model", "answer-zero", "method", "candidates", "shrinkage",
+        "shrinkage-part", "patience", "format", "timezone", "unknown-key", "time-limit",
+        "rules", "scenario-key",
+    ],
+)
+def test_config_errors_name_the_key_and_value(path: tuple, value: object, match: str) -> None:
+    with pytest.raises(ConfigError, match=match):
+        parse_config(_with(path, value), source="plan.toml")
+
+
+def test_erlang_a_without_patience_is_refused() -> None:
+    data = copy.deepcopy(BASE)
+    del data["staffing"]["patience_seconds"]
+    data["queues"] = [{"name": "sales"}]
+    with pytest.raises(ConfigError, match=r"queues \['sales'\] has no patience_seconds"):
+        parse_config(data, source="plan.toml")
+
+
+def test_rules_and_rules_file_together_are_refused() -> None:
+    data = _with(("schedule", "rules"), SMALL_RULES)
+    data["schedule"]["rules_file"] = "rules.toml"
+    with pytest.raises(ConfigError, match=r"schedule\.rules and schedule\.rules_file"):
+        parse_config(data, source="plan.toml")
+
+
+def test_load_config_reads_yaml_and_refuses_missing_or_broken_files(tmp_path: Path) -> None:
+    import yaml
+
+    path = tmp_path / "plan.yaml"
+    path.write_text(yaml.safe_dump(BASE), encoding="utf-8")
+    assert load_config(path).patience_for("sales") == 60.0
+    with pytest.raises(ConfigError, match="plan file not found"):
+        load_config(tmp_path / "nope.toml")
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[targets\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="broken.toml: not valid TOML"):
+        load_config(broken)
+
+
+# -- run_plan ----------------------------------------------------------------------------------
+
+
+def test_plan_without_rules_runs_every_other_stage(plain_run) -> None:
+    assert list(plain_run.stages) == list(STAGES)
+    assert plain_run.stages["schedule"] == "not run: the plan file gives no shift rules"
+    for stage in ("history", "forecast", "staffing", "evaluate", "scenarios", "accuracy", "report"):
+        assert plain_run.stages[stage] == "ran", stage
+    for label, path in plain_run.outputs.items():
+        assert path.is_file(), label
+    page = plain_run.outputs["report"].read_text(encoding="utf-8")
+    assert 'id="absent-roster"' in page
+    assert "chart-forecast" in page and "chart-heatmap" in page and "chart-accuracy" in page
+
+
+def test_plan_window_and_weighted_totals(plain_run) -> None:
+    forecast = plain_run.frames["forecast"]
+    local = forecast["interval_start"].dt.tz_convert("Europe/London")
+    assert local.min() >= pd.Timestamp("2025-04-07", tz="Europe/London")
+    assert local.max() < pd.Timestamp("2025-04-14", tz="Europe/London")
+    totals = plain_run.summary.set_index("queue")
+    assert totals.loc["all queues", "calls_forecast"] == pytest.approx(
+        forecast["calls_forecast"].sum(), rel=1e-12
+    )
+    # Without a roster the evaluation staffs exactly agents_to_schedule.
+    evaluation = plain_run.frames["evaluation"]
+    requirements = plain_run.frames["requirements"]
+    merged = evaluation.merge(requirements, on=["queue", "interval_start"])
+    assert len(merged) == len(evaluation)
+    np.testing.assert_array_equal(merged["agents_scheduled"], merged["agents_to_schedule"])
+
+
+def test_each_queue_is_staffed_with_its_own_patience(plain_run) -> None:
+    forecast = plain_run.frames["forecast"]
+    requirements = plain_run.frames["requirements"]
+    for queue, patience in (("sales", 60.0), ("support", 180.0)):
+        expected = required_agents(
+            forecast.loc[forecast["queue"] == queue,
+                         ["queue", "interval_start", "calls_forecast", "aht_seconds_forecast"]],
+            StaffingTargets(service_level_target=0.8, answer_target_seconds=20),
+            model="erlang-a",
+            patience_seconds=patience,
+            shrinkage=1 - 0.9 * 0.8,
+        )
+        got = requirements.loc[requirements["queue"] == queue].reset_index(drop=True)
+        np.testing.assert_array_equal(got["agents_to_schedule"], expected["agents_to_schedule"])
+
+
+def test_history_inside_the_window_is_the_actuals(plain_run, history: pd.DataFrame) -> None:
+    accuracy = plain_run.frames["accuracy_intervals"]
+    joined = accuracy.merge(history, on=["queue", "interval_start"], how="left")
+    assert len(joined) == len(accuracy) > 0
+    np.testing.assert_allclose(joined["calls_actual"], joined["calls_offered"], rtol=0, atol=1e-9)
+    # ... and the forecast learnt only from history before the window
+    assert plain_run.frames["history"]["interval_start"].max() < pd.Timestamp(
+        "2025-04-07", tz="Europe/London"
+    )
+
+
+def test_plan_after_the_history_has_no_accuracy(history: pd.DataFrame, tmp_path: Path) -> None:
+    config = parse_config({**BASE, "scenarios": {"everyday": False}, "output": {"report": False}})
+    result = run_plan(history, config, weeks=1, out_dir=tmp_path)
+    assert result.stages["accuracy"].startswith("not run: no history inside the plan window")
+    assert result.stages["scenarios"] == "not run: the plan file asks for none"
+    assert result.stages["report"] == "not run: output.report is false"
+    assert "report" not in result.outputs
+    first = result.frames["forecast"]["interval_start"].min()
+    assert first.tz_convert("Europe/London").date() == pd.Timestamp("2025-04-14").date()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [({"weeks": 0}, "weeks must be a whole number >= 1"),
+     ({"start": "2024-01-01"}, "no rows before the plan start 2024-01-01"),
+     ({"start": "not a date"}, "start must be a date")],
+    ids=["weeks", "start-before-history", "start-text"],
+)
+def test_run_plan_errors(history: pd.DataFrame, tmp_path: Path, kwargs: dict, match: str) -> None:
+    with pytest.raises(InputError, match=match):
+        run_plan(history, parse_config(BASE), out_dir=tmp_path, **kwargs)
+
+
+@pytest.mark.slow
+def test_plan_with_rules_rosters_and_evaluates_the_roster(
+    history: pd.DataFrame, tmp_path: Path
+) -> None:
+    data = _with(("schedule", "rules"), SMALL_RULES)
+    data["schedule"].update({"time_limit_seconds": 5, "num_workers": 1})
+    data["scenarios"] = {"everyday": False}
+    result = run_plan(history, parse_config(data), start="2025-04-07", out_dir=tmp_path)
+    assert result.stages["schedule"] == "ran"
+    roster = result.frames["roster"]
+    assert set(roster["agent_id"]) <= {f"A{i:03d}" for i in range(1, 7)}
+    assert roster.groupby("agent_id").size().max() <= 5  # max_days
+    coverage = result.frames["coverage"]
+    pooled = coverage.groupby("interval_start")["agents_scheduled"].sum()
+    assert pooled.max() <= 6
+    evaluation = result.frames["evaluation"].merge(
+        coverage, on=["queue", "interval_start"], suffixes=("", "_roster")
+    )
+    np.testing.assert_array_equal(evaluation["agents_scheduled"], evaluation["agents_scheduled_roster"])
+    page = result.outputs["report"].read_text(encoding="utf-8")
+    assert "chart-roster" in page and 'id="absent-roster"' not in page
+
+
+def test_cli_plan_bad_config_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from planner.cli import main
+
+    (tmp_path / "plan.toml").write_text("[targets]\nservice_level_target = 80\n", encoding="utf-8")
+    (tmp_path / "h.csv").write_text("queue,interval_start,calls_offered\n", encoding="utf-8")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["plan", str(tmp_path / "h.csv"), "--config", str(tmp_path / "plan.toml")])
+    assert exit_info.value.code == 2
+    assert "targets.service_level_target must be a number in (0, 1], got 80" in capsys.readouterr().err
+
+
+def test_cli_init_writes_a_plan_that_loads(tmp_path: Path) -> None:
+    from planner.cli import main
+
+    target = tmp_path / "plan.toml"
+    main(["init", "--out", str(target)])
+    assert load_config(target).schedule.rules is not None
+    with pytest.raises(SystemExit) as exit_info:
+        main(["init", "--out", str(target)])
+    assert exit_info.value.code == 2
