@@ -10,6 +10,7 @@ structured :class:`SolveEvent` record.
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from collections import defaultdict
@@ -292,3 +293,59 @@ def hint_by_fixing(
     for i, value in enumerate(solver.response_proto.solution):
         model.add_hint(model.get_int_var_from_proto_index(i), value)
     return True
+
+
+def lp_bound(
+    model: cp_model.CpModel, terms: ObjectiveTerms, *, time_limit_seconds: float
+) -> float | None:
+    """A proven lower bound (money units) from the LP relaxation of ``model`` (SciPy's HiGHS).
+
+    Every linear constraint without an enforcement literal is kept with its domain hull, every
+    variable with its bounds; other constraints are dropped, which only loosens the relaxation, so
+    the optimum stays a valid lower bound of the integer optimum. Returns None when HiGHS does
+    not prove the LP optimum within the time limit.
+    """
+    from scipy.optimize import linprog
+    from scipy.sparse import coo_matrix
+
+    if not terms:
+        return None
+    proto = model.proto
+    n = len(proto.variables)
+    big = 2.0**53
+    bounds = []
+    for var in proto.variables:
+        domain = list(var.domain)
+        lo, hi = float(domain[0]), float(domain[-1])
+        bounds.append((lo if abs(lo) < big else None, hi if abs(hi) < big else None))
+    rows, cols, vals, rhs = [], [], [], []
+    r = 0
+    for ct in proto.constraints:
+        if len(ct.enforcement_literal) or not ct.has_linear():
+            continue
+        lin = ct.linear
+        domain = list(lin.domain)
+        lo, hi = float(domain[0]), float(domain[-1])
+        if any(v < 0 for v in lin.vars):
+            continue
+        for sign, bound in ((1.0, hi), (-1.0, lo)):
+            if abs(bound) >= big:
+                continue
+            rows.extend([r] * len(lin.vars))
+            cols.extend(lin.vars)
+            vals.extend(sign * c for c in lin.coeffs)
+            rhs.append(sign * bound)
+            r += 1
+    cost = np.zeros(n)
+    for var, coefficient in terms:
+        cost[var.index] += coefficient
+    matrix = coo_matrix((vals, (rows, cols)), shape=(r, n)).tocsr()
+    result = linprog(
+        cost, A_ub=matrix, b_ub=np.asarray(rhs), bounds=bounds, method="highs",
+        options={"time_limit": float(time_limit_seconds), "presolve": True},
+    )
+    if result.status != 0:
+        if os.environ.get("PLANNER_LP_DEBUG"):
+            print("lp_bound:", result.status, result.message)
+        return None
+    return math.ceil(result.fun - 1e-6) / SCALE

@@ -369,7 +369,7 @@ def build_roster(
     if method == "two_phase":
         design_hint = _design_hint_from(problem, hint_work) if hint_work else None
         design = design_for_problem(
-            problem, time_limit_seconds=0.45 * time_limit_seconds, seed=seed,
+            problem, time_limit_seconds=0.5 * time_limit_seconds, seed=seed,
             num_workers=num_workers, progress=progress, on_solution=record, hint=design_hint,
         )
         stats_list.append(design.stats)
@@ -403,7 +403,7 @@ def build_roster(
                 if key in rv.work:
                     model.add_hint(rv.work[key], value)
         solver, stats = solve_model(
-            model, rv.terms, phase="assignment", time_limit_seconds=min(remaining(), 0.25 * time_limit_seconds),
+            model, rv.terms, phase="assignment", time_limit_seconds=min(remaining(), 0.15 * time_limit_seconds),
             seed=seed, num_workers=num_workers, progress=progress, on_solution=record,
         )
         stats_list.append(stats)
