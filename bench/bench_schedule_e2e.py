@@ -16,7 +16,6 @@ Run: ``.venv/bin/python bench/bench_schedule_e2e.py [--time-limit-seconds 80] [-
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import sys
 import time
@@ -28,13 +27,12 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from planner.sample import SAMPLE_QUEUES, generate_sample_history  # noqa: E402
-from planner.scheduling import build_roster, check_roster, parse_rules, split_coverage_by_queue  # noqa: E402
+from planner.scheduling import build_roster, check_roster, split_coverage_by_queue  # noqa: E402
+from planner.scheduling.sample_rules import sample_centre_rules  # noqa: E402
 from planner.staffing import StaffingTargets, kpis_for_agents, required_agents  # noqa: E402
 
 WEEK_START = "2024-03-04"  # a Monday
 QUEUES = ("sales", "support")
-FULL_TIME_SHARE_OF_HOURS = 0.5
-PART_TIME_MEAN_HOURS = 25.0
 
 
 def centre_week() -> pd.DataFrame:
@@ -42,7 +40,10 @@ def centre_week() -> pd.DataFrame:
     profiles = tuple(q for q in SAMPLE_QUEUES if q.name in QUEUES)
     history = generate_sample_history(seed=7, years=0.3, start="2024-01-01", queues=profiles)
     start = pd.Timestamp(WEEK_START, tz="Europe/London")
-    week = history[(history["interval_start"] >= start) & (history["interval_start"] < start + pd.Timedelta(days=7))]
+    week = history[
+        (history["interval_start"] >= start)
+        & (history["interval_start"] < start + pd.Timedelta(days=7))
+    ]
     forecast = week[["queue", "interval_start"]].copy()
     forecast["calls_forecast"] = week["calls_offered"].astype(float).to_numpy()
     aht = week["aht_seconds"].to_numpy(dtype=float)
@@ -51,93 +52,30 @@ def centre_week() -> pd.DataFrame:
     return forecast.reset_index(drop=True)
 
 
-def workforce_rules(required_agent_hours: float) -> dict:
-    """Rules with a workforce sized from the required agent-hours (paid breaks add ~6 %)."""
-    paid_needed = required_agent_hours * 1.06
-    full = math.ceil(FULL_TIME_SHARE_OF_HOURS * paid_needed / 40.0)
-    part = math.ceil((1 - FULL_TIME_SHARE_OF_HOURS) * paid_needed / PART_TIME_MEAN_HOURS)
-    weekdays_only = {d: ["07:00", "22:00"] for d in ("mon", "tue", "wed", "thu", "fri")}
-    daytime = {d: ["07:00", "17:00"] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
-    agents = []
-    monday = pd.Timestamp(WEEK_START)
-    for i in range(full + part):
-        is_full = i < full
-        agent = {
-            "id": f"{'F' if is_full else 'P'}{i + 1:03d}",
-            "templates": ["full" if is_full else "part"],
-            "min_days": 5,
-            "max_days": 5,
-            "min_hours": 40 if is_full else 20,
-            "max_hours": 40 if is_full else 30,
-        }
-        if i % 5 == 1:
-            agent["availability"] = weekdays_only
-        elif i % 7 == 3:
-            agent["availability"] = daytime
-        if i % 11 == 4 and i % 5 != 1:
-            agent["days_off"] = [str((monday + pd.Timedelta(days=i % 5)).date())]
-        agents.append(agent)
-    return {
-        "answer_target_seconds": 20,
-        "opening_hours": {
-            **{d: ["07:00", "22:00"] for d in ("mon", "tue", "wed", "thu", "fri")},
-            "sat": ["09:00", "18:00"],
-            "sun": ["09:00", "18:00"],
-        },
-        "costs": {
-            "paid_hour": 1.0,
-            "overtime_hour": 1.5,
-            "under_coverage_hour": 1.0,
-            "late_call": 0.3,
-            "over_coverage_hour": 0.1,
-            "start_time_change_hour": 0.02,
-        },
-        "weekly": {"min_rest_hours": 11, "min_consecutive_days_off": 2, "max_on_break_share": 0.25},
-        "shift_templates": [
-            {
-                "name": "full",
-                "earliest_start": "07:00",
-                "latest_start": "13:30",
-                "start_step_minutes": 15,
-                "lengths_minutes": [510],
-                "breaks": [
-                    {"name": "break", "minutes": 15, "paid": True,
-                     "earliest_after_start_minutes": 90, "latest_after_start_minutes": 150},
-                    {"name": "lunch", "minutes": 30, "paid": False,
-                     "earliest_after_start_minutes": 210, "latest_after_start_minutes": 300,
-                     "min_gap_minutes": 60},
-                    {"name": "break2", "minutes": 15, "paid": True,
-                     "earliest_after_start_minutes": 360, "latest_after_start_minutes": 420,
-                     "min_gap_minutes": 60},
-                ],
-            },
-            {
-                "name": "part",
-                "earliest_start": "07:00",
-                "latest_start": "18:00",
-                "start_step_minutes": 15,
-                "lengths_minutes": [240, 300, 360],
-                "breaks": [
-                    {"name": "break", "minutes": 15, "paid": True,
-                     "earliest_after_start_minutes": 90, "latest_after_start_minutes": 165},
-                ],
-            },
-        ],
-        "agents": agents,
-    }
-
-
-def predicted_kpis(forecast: pd.DataFrame, requirements: pd.DataFrame, coverage: pd.DataFrame) -> dict:
+def predicted_kpis(
+    forecast: pd.DataFrame, requirements: pd.DataFrame, coverage: pd.DataFrame
+) -> dict:
     """Weekly (call-weighted) SL and abandonment, and the worst open interval, per Erlang A/C."""
     split = split_coverage_by_queue(coverage, requirements)
-    frame = forecast.merge(split[["queue", "interval_start", "agents_scheduled"]], on=["queue", "interval_start"])
+    frame = forecast.merge(
+        split[["queue", "interval_start", "agents_scheduled"]], on=["queue", "interval_start"]
+    )
     patience = {q.name: q.patience_seconds for q in SAMPLE_QUEUES}
     parts_a, parts_c = [], []
     for queue, rows in frame.groupby("queue"):
         rows = rows.reset_index(drop=True)
-        parts_a.append(kpis_for_agents(rows, "agents_scheduled", model="erlang-a",
-                                       patience_seconds=patience[queue], answer_target_seconds=20))
-        parts_c.append(kpis_for_agents(rows, "agents_scheduled", model="erlang-c", answer_target_seconds=20))
+        parts_a.append(
+            kpis_for_agents(
+                rows,
+                "agents_scheduled",
+                model="erlang-a",
+                patience_seconds=patience[queue],
+                answer_target_seconds=20,
+            )
+        )
+        parts_c.append(
+            kpis_for_agents(rows, "agents_scheduled", model="erlang-c", answer_target_seconds=20)
+        )
     out = {}
     for label, parts in (("erlang_a", parts_a), ("erlang_c", parts_c)):
         k = pd.concat(parts, ignore_index=True)
@@ -160,21 +98,33 @@ def run(time_limit_seconds: float, method: str, seed: int) -> dict:
     requirements = required_agents(forecast, StaffingTargets(0.8, 20.0), model="erlang-c")
     t_staff = time.perf_counter() - t0
     required_hours = float(requirements["agents_to_schedule"].sum() * 0.25)
-    rules = parse_rules(workforce_rules(required_hours), source="bench rules")
+    rules = sample_centre_rules(required_hours, WEEK_START)
     t1 = time.perf_counter()
-    print(f"{method}: {len(rules.agents)} agents for {required_hours:.0f} required agent-hours", flush=True)
+    print(
+        f"{method}: {len(rules.agents)} agents for {required_hours:.0f} required agent-hours",
+        flush=True,
+    )
 
     def show(e: object) -> None:
-        print(f"  {e.phase:<20} {e.seconds:6.1f} s  objective {e.objective:10.2f}  "
-              f"bound {e.best_bound:10.2f}  gap {100 * e.gap:6.2f} %", flush=True)
+        print(
+            f"  {e.phase:<20} {e.seconds:6.1f} s  objective {e.objective:10.2f}  "
+            f"bound {e.best_bound:10.2f}  gap {100 * e.gap:6.2f} %",
+            flush=True,
+        )
 
     result = build_roster(
-        requirements, rules, time_limit_seconds=time_limit_seconds, seed=seed, method=method,
+        requirements,
+        rules,
+        time_limit_seconds=time_limit_seconds,
+        seed=seed,
+        method=method,
         on_solution=show,
     )
     t_roster = time.perf_counter() - t1
     dates = sorted({ts.date() for ts in result.coverage["interval_start"]})
-    violations = check_roster(result.roster, result.activities, rules, dates=dates, interval_minutes=15)
+    violations = check_roster(
+        result.roster, result.activities, rules, dates=dates, interval_minutes=15
+    )
     kpis = predicted_kpis(forecast, requirements, result.coverage)
     total = time.perf_counter() - t0
     s = result.summary
@@ -196,7 +146,16 @@ def run(time_limit_seconds: float, method: str, seed: int) -> dict:
         "staffing_seconds": t_staff,
         "roster_seconds": t_roster,
         "pipeline_seconds": total,
-        "phases": [(st.phase, st.status, round(st.seconds, 1), round(st.objective, 1), round(st.best_bound, 1)) for st in result.stats],
+        "phases": [
+            (
+                st.phase,
+                st.status,
+                round(st.seconds, 1),
+                round(st.objective, 1),
+                round(st.best_bound, 1),
+            )
+            for st in result.stats
+        ],
         **kpis,
     }
 
@@ -205,28 +164,76 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--time-limit-seconds", type=float, default=80.0)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--compare-single", action="store_true", help="also run the one-model method")
+    parser.add_argument(
+        "--compare-single", action="store_true", help="also run the one-model method"
+    )
     args = parser.parse_args()
-    print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} (shared with other work)")
+    print(
+        f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} (shared with other work)"
+    )
     methods = ["two_phase", "single"] if args.compare_single else ["two_phase"]
     results = [run(args.time_limit_seconds, m, args.seed) for m in methods]
     targets = [
-        ("paid hours <= 1.045 x required agent-hours", lambda r: r["paid_over_required"] <= 1.045, "paid_over_required", "{:.3f}"),
-        ("no rule violation (independent checker)", lambda r: r["violations"] == 0, "violations", "{}"),
-        ("weekly SL >= 80/20 (Erlang A)", lambda r: r["erlang_a_weekly_sl"] >= 0.8, "erlang_a_weekly_sl", "{:.3f}"),
-        ("every open interval SL >= 70 % (Erlang A)", lambda r: r["erlang_a_intervals_below_70"] == 0, "erlang_a_intervals_below_70", "{} below"),
-        ("weekly SL >= 80/20 (Erlang C)", lambda r: r["erlang_c_weekly_sl"] >= 0.8, "erlang_c_weekly_sl", "{:.3f}"),
-        ("every open interval SL >= 70 % (Erlang C)", lambda r: r["erlang_c_intervals_below_70"] == 0, "erlang_c_intervals_below_70", "{} below"),
-        ("abandonment <= 3 % (Erlang A)", lambda r: r["erlang_a_abandon_rate"] <= 0.03, "erlang_a_abandon_rate", "{:.4f}"),
+        (
+            "paid hours <= 1.045 x required agent-hours",
+            lambda r: r["paid_over_required"] <= 1.045,
+            "paid_over_required",
+            "{:.3f}",
+        ),
+        (
+            "no rule violation (independent checker)",
+            lambda r: r["violations"] == 0,
+            "violations",
+            "{}",
+        ),
+        (
+            "weekly SL >= 80/20 (Erlang A)",
+            lambda r: r["erlang_a_weekly_sl"] >= 0.8,
+            "erlang_a_weekly_sl",
+            "{:.3f}",
+        ),
+        (
+            "every open interval SL >= 70 % (Erlang A)",
+            lambda r: r["erlang_a_intervals_below_70"] == 0,
+            "erlang_a_intervals_below_70",
+            "{} below",
+        ),
+        (
+            "weekly SL >= 80/20 (Erlang C)",
+            lambda r: r["erlang_c_weekly_sl"] >= 0.8,
+            "erlang_c_weekly_sl",
+            "{:.3f}",
+        ),
+        (
+            "every open interval SL >= 70 % (Erlang C)",
+            lambda r: r["erlang_c_intervals_below_70"] == 0,
+            "erlang_c_intervals_below_70",
+            "{} below",
+        ),
+        (
+            "abandonment <= 3 % (Erlang A)",
+            lambda r: r["erlang_a_abandon_rate"] <= 0.03,
+            "erlang_a_abandon_rate",
+            "{:.4f}",
+        ),
         ("within 2 % of the proven bound", lambda r: r["gap"] <= 0.02, "gap", "{:.4f}"),
-        ("whole pipeline < 120 s", lambda r: r["pipeline_seconds"] < 120, "pipeline_seconds", "{:.1f} s"),
+        (
+            "whole pipeline < 120 s",
+            lambda r: r["pipeline_seconds"] < 120,
+            "pipeline_seconds",
+            "{:.1f} s",
+        ),
     ]
     for r in results:
-        print(f"\nmethod {r['method']}: {r['status']}, {r['agents']} agents ({r['agents_working']} working), "
-              f"{r['shifts']} shifts; required {r['required_agent_hours']:.1f} agent-h, paid {r['paid_hours']:.1f} h, "
-              f"under {r['under_agent_hours']:.1f} h, over {r['over_agent_hours']:.1f} h")
-        print(f"  objective {r['objective']:.2f}, bound {r['best_bound']:.2f}, gap {100 * r['gap']:.2f} %; "
-              f"staffing {r['staffing_seconds']:.1f} s, roster {r['roster_seconds']:.1f} s, pipeline {r['pipeline_seconds']:.1f} s")
+        print(
+            f"\nmethod {r['method']}: {r['status']}, {r['agents']} agents ({r['agents_working']} working), "
+            f"{r['shifts']} shifts; required {r['required_agent_hours']:.1f} agent-h, paid {r['paid_hours']:.1f} h, "
+            f"under {r['under_agent_hours']:.1f} h, over {r['over_agent_hours']:.1f} h"
+        )
+        print(
+            f"  objective {r['objective']:.2f}, bound {r['best_bound']:.2f}, gap {100 * r['gap']:.2f} %; "
+            f"staffing {r['staffing_seconds']:.1f} s, roster {r['roster_seconds']:.1f} s, pipeline {r['pipeline_seconds']:.1f} s"
+        )
         print(f"  phases: {r['phases']}")
         print(f"  {'target':<46} {'value':>12}  met")
         for label, ok, key, fmt in targets:

@@ -22,7 +22,9 @@ TZ = "Europe/London"
 MONDAY = "2026-11-23"
 
 
-def requirements(heads_by_hour: dict[tuple[int, int], int], days: int = 2, step: int = 60) -> pd.DataFrame:
+def requirements(
+    heads_by_hour: dict[tuple[int, int], int], days: int = 2, step: int = 60
+) -> pd.DataFrame:
     """Requirement frame over ``days`` days from MONDAY; (day, hour) -> heads, 0 elsewhere."""
     idx = pd.date_range(MONDAY, periods=days * 1440 // step, freq=f"{step}min", tz=TZ)
     heads = [heads_by_hour.get((i // (1440 // step), ts.hour), 0) for i, ts in enumerate(idx)]
@@ -32,8 +34,13 @@ def requirements(heads_by_hour: dict[tuple[int, int], int], days: int = 2, step:
 def rules_dict(**weekly: object) -> dict:
     return {
         "weekly": {"min_rest_hours": 11, **weekly},
-        "costs": {"late_call": 0.0, "under_coverage_hour": 10.0, "paid_hour": 1.0,
-                  "over_coverage_hour": 0.5, "start_time_change_hour": 0.0},
+        "costs": {
+            "late_call": 0.0,
+            "under_coverage_hour": 10.0,
+            "paid_hour": 1.0,
+            "over_coverage_hour": 0.5,
+            "start_time_change_hour": 0.0,
+        },
         "shift_templates": [
             {
                 "name": "day",
@@ -42,8 +49,13 @@ def rules_dict(**weekly: object) -> dict:
                 "start_step_minutes": 60,
                 "lengths_minutes": [480],
                 "breaks": [
-                    {"name": "break", "minutes": 60, "paid": True,
-                     "earliest_after_start_minutes": 120, "latest_after_start_minutes": 240},
+                    {
+                        "name": "break",
+                        "minutes": 60,
+                        "paid": True,
+                        "earliest_after_start_minutes": 120,
+                        "latest_after_start_minutes": 240,
+                    },
                 ],
             }
         ],
@@ -71,7 +83,9 @@ def test_grid_handles_the_autumn_clock_change() -> None:
 def test_durations_off_the_interval_grid_are_config_errors() -> None:
     data = rules_dict()
     data["shift_templates"][0]["breaks"][0]["minutes"] = 45
-    with pytest.raises(ConfigError, match="breaks 'break' minutes must be a multiple of the 60-minute"):
+    with pytest.raises(
+        ConfigError, match="breaks 'break' minutes must be a multiple of the 60-minute"
+    ):
         prepare_problem(requirements({(0, 9): 1}), parse_rules(data))
 
 
@@ -154,11 +168,22 @@ def legal_roster() -> tuple[pd.DataFrame, pd.DataFrame, dict]:
         start = pd.Timestamp(f"{date} {hour:02d}:00", tz=TZ)
         end = start + pd.Timedelta(hours=8)
         rows.append((agent, date, "day", start, end, 480))
-        acts.append((agent, date, "break", True, start + pd.Timedelta(hours=3),
-                     start + pd.Timedelta(hours=4)))
-    roster = pd.DataFrame(rows, columns=["agent_id", "date", "template", "shift_start", "shift_end",
-                                         "paid_minutes"])
-    activities = pd.DataFrame(acts, columns=["agent_id", "date", "activity", "paid", "start", "end"])
+        acts.append(
+            (
+                agent,
+                date,
+                "break",
+                True,
+                start + pd.Timedelta(hours=3),
+                start + pd.Timedelta(hours=4),
+            )
+        )
+    roster = pd.DataFrame(
+        rows, columns=["agent_id", "date", "template", "shift_start", "shift_end", "paid_minutes"]
+    )
+    activities = pd.DataFrame(
+        acts, columns=["agent_id", "date", "activity", "paid", "start", "end"]
+    )
     return roster, activities, data
 
 
@@ -188,7 +213,9 @@ def _violate(case: str) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     elif case == "days_off":
         data["agents"][1]["days_off"] = [MONDAY]
     elif case == "min_days":
-        data["agents"][2].update({"min_days": 4, "max_days": 5})  # prorated to the 2-day horizon: floor(4 * 2 / 7) = 1
+        data["agents"][2].update(
+            {"min_days": 4, "max_days": 5}
+        )  # prorated to the 2-day horizon: floor(4 * 2 / 7) = 1
     elif case == "max_hours":
         data["agents"][0]["max_hours"] = 12
     elif case == "max_days":
@@ -216,9 +243,21 @@ def _violate(case: str) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
 
 
 CASES = [
-    "min_rest_hours", "template", "availability", "days_off", "min_days", "max_hours", "max_days",
-    "break_window", "break_length", "breaks", "paid_minutes", "max_on_break_share",
-    "min_consecutive_days_off", "start_time_tolerance_minutes", "agent",
+    "min_rest_hours",
+    "template",
+    "availability",
+    "days_off",
+    "min_days",
+    "max_hours",
+    "max_days",
+    "break_window",
+    "break_length",
+    "breaks",
+    "paid_minutes",
+    "max_on_break_share",
+    "min_consecutive_days_off",
+    "start_time_tolerance_minutes",
+    "agent",
 ]
 
 
@@ -239,7 +278,9 @@ def test_checker_sees_rest_and_weekend_rules_across_weeks() -> None:
             "shift_end": [pd.Timestamp("2026-11-22 22:30", tz=TZ)],
         }
     )
-    found = check_roster(roster, activities, parse_rules(data), dates=DATES, previous_roster=previous)
+    found = check_roster(
+        roster, activities, parse_rules(data), dates=DATES, previous_roster=previous
+    )
     assert "min_rest_hours" in set(found["rule"])
 
 
@@ -261,7 +302,12 @@ def test_design_covers_an_exactly_coverable_curve_optimally() -> None:
     assert design.coverage["under"].sum() == 0 and design.coverage["over"].sum() == 0
     assert design.summary.paid_hours == pytest.approx(16.0, abs=1e-9)
     assert list(design.coverage.columns) == [
-        "queue", "interval_start", "agents_to_schedule", "agents_scheduled", "under", "over",
+        "queue",
+        "interval_start",
+        "agents_to_schedule",
+        "agents_scheduled",
+        "under",
+        "over",
     ]
 
 
@@ -271,7 +317,9 @@ def test_roster_passes_the_checker_and_reports_its_gap() -> None:
     frame = requirements({(d, h): 2 for d in range(2) for h in range(8, 18)})
     rules = parse_rules(data)
     events = []
-    result = build_roster(frame, rules, time_limit_seconds=10, num_workers=2, on_solution=events.append)
+    result = build_roster(
+        frame, rules, time_limit_seconds=10, num_workers=2, on_solution=events.append
+    )
     s = result.summary
     assert s.status in ("OPTIMAL", "FEASIBLE")
     assert 0.0 <= s.gap <= 1.0 and s.best_bound <= s.objective + 1e-6
@@ -307,10 +355,13 @@ def test_previous_roster_rest_is_honoured_across_the_week_boundary() -> None:
             "shift_end": [pd.Timestamp("2026-11-22 22:00", tz=TZ)] * 4,
         }
     )
-    result = build_roster(frame, rules, previous_roster=previous, time_limit_seconds=5, num_workers=2)
+    result = build_roster(
+        frame, rules, previous_roster=previous, time_limit_seconds=5, num_workers=2
+    )
     assert (result.roster["shift_start"] >= pd.Timestamp(f"{MONDAY} 09:00", tz=TZ)).all()
-    found = check_roster(result.roster, result.activities, rules, dates=DATES[:1],
-                         previous_roster=previous)
+    found = check_roster(
+        result.roster, result.activities, rules, dates=DATES[:1], previous_roster=previous
+    )
     assert found.empty, found.to_string()
 
 
@@ -321,11 +372,22 @@ def test_previous_roster_rest_is_honoured_across_the_week_boundary() -> None:
 def test_precheck_names_an_agent_whose_contract_cannot_fit_availability() -> None:
     data = rules_dict()
     data["agents"][0].update(
-        {"min_hours": 40, "max_hours": 40, "min_days": 0, "max_days": 7,
-         "availability": {"mon": ["06:00", "22:00"], "tue": ["06:00", "22:00"], "wed": ["06:00", "22:00"]}}
+        {
+            "min_hours": 40,
+            "max_hours": 40,
+            "min_days": 0,
+            "max_days": 7,
+            "availability": {
+                "mon": ["06:00", "22:00"],
+                "tue": ["06:00", "22:00"],
+                "wed": ["06:00", "22:00"],
+            },
+        }
     )
     frame = requirements({(0, 9): 1}, days=7)
-    with pytest.raises(InfeasibleError, match="agent A1's contract of 40 h cannot be met with 3 available days"):
+    with pytest.raises(
+        InfeasibleError, match="agent A1's contract of 40 h cannot be met with 3 available days"
+    ):
         design_shifts(frame, parse_rules(data), time_limit_seconds=2, num_workers=1)
 
 
@@ -333,7 +395,9 @@ def test_precheck_names_an_interval_that_cannot_be_staffed() -> None:
     data = rules_dict()
     data["hard_coverage"] = True
     frame = requirements({(1, 10): 6}, days=2)
-    with pytest.raises(InfeasibleError, match="Tuesday 10:00-11:00 needs 6 agents, at most 4 are available"):
+    with pytest.raises(
+        InfeasibleError, match="Tuesday 10:00-11:00 needs 6 agents, at most 4 are available"
+    ):
         build_roster(frame, parse_rules(data), time_limit_seconds=2, num_workers=1)
 
 
@@ -341,7 +405,9 @@ def test_precheck_names_days_off_block_conflict() -> None:
     data = rules_dict(min_consecutive_days_off=3)
     data["agents"][0].update({"min_days": 5, "max_days": 5, "max_hours": 40})
     frame = requirements({(0, 9): 1}, days=7)
-    with pytest.raises(InfeasibleError, match="agent A1 must work at least 5 .* 3 consecutive days off"):
+    with pytest.raises(
+        InfeasibleError, match="agent A1 must work at least 5 .* 3 consecutive days off"
+    ):
         build_roster(frame, parse_rules(data), time_limit_seconds=2, num_workers=1)
 
 
@@ -383,7 +449,9 @@ def test_roster_never_breaks_a_hard_rule(
         other = "tue" if unavailable_day == "mon" else "mon"
         data["agents"][0]["availability"] = {other: ["06:00", "22:00"]}
     rules = parse_rules(copy.deepcopy(data))
-    frame = requirements({(d, h): peak for d in range(2) for h in range(start_hour, start_hour + 9)})
+    frame = requirements(
+        {(d, h): peak for d in range(2) for h in range(start_hour, start_hour + 9)}
+    )
     try:
         result = build_roster(frame, rules, time_limit_seconds=3, num_workers=1)
     except InfeasibleError as error:

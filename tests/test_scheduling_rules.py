@@ -80,7 +80,14 @@ def test_yaml_rules_load(tmp_path: Path) -> None:
 def test_agent_groups_expand_with_numbered_ids() -> None:
     data = copy.deepcopy(BASE)
     data["agent_groups"] = [
-        {"count": 3, "id_prefix": "G", "min_hours": 0, "max_hours": 10, "min_days": 0, "max_days": 2}
+        {
+            "count": 3,
+            "id_prefix": "G",
+            "min_hours": 0,
+            "max_hours": 10,
+            "min_days": 0,
+            "max_days": 2,
+        }
     ]
     ids = [a.agent_id for a in parse_rules(data).agents]
     assert ids == ["A1", "G001", "G002", "G003"]
@@ -101,8 +108,16 @@ def test_overnight_template_and_window() -> None:
         (("shift_templates",), [], "shift_templates"),
         (("shift_templates", 0, "earliest_start"), "7am", r"shift_templates\[0\]\.earliest_start"),
         (("shift_templates", 0, "lengths_minutes"), [], r"shift_templates\[0\]\.lengths_minutes"),
-        (("shift_templates", 0, "start_step_minutes"), 0, r"shift_templates\[0\]\.start_step_minutes"),
-        (("shift_templates", 0, "colour"), "red", r"shift_templates\[0\]\.colour is not a known key"),
+        (
+            ("shift_templates", 0, "start_step_minutes"),
+            0,
+            r"shift_templates\[0\]\.start_step_minutes",
+        ),
+        (
+            ("shift_templates", 0, "colour"),
+            "red",
+            r"shift_templates\[0\]\.colour is not a known key",
+        ),
         (("shift_templates", 0, "days"), ["monday"], r"shift_templates\[0\]\.days"),
         (("shift_templates", 0, "breaks", 0, "minutes"), -5, r"breaks\[0\]\.minutes"),
         (
@@ -115,26 +130,53 @@ def test_overnight_template_and_window() -> None:
         (("agents", 0, "min_days"), 8, r"agents\[0\]\.min_days"),
         (("agents", 0, "min_days"), DELETE, r"agents\[0\]\.min_days is required"),
         (("agents", 0, "templates"), ["night"], r"agents\[0\]\.templates"),
-        (("agents", 0, "availability"), {"funday": ["08:00", "10:00"]}, r"agents\[0\]\.availability"),
+        (
+            ("agents", 0, "availability"),
+            {"funday": ["08:00", "10:00"]},
+            r"agents\[0\]\.availability",
+        ),
         (("agents", 0, "availability"), {"mon": ["08:00"]}, r"agents\[0\]\.availability\.mon"),
         (("agents", 0, "days_off"), ["not a date"], r"agents\[0\]\.days_off"),
         (("agents",), [], "agents is required"),
         (("costs",), {"paid_hour": -1}, r"costs\.paid_hour"),
         (("weekly",), {"min_rest_hours": "eleven"}, r"weekly\.min_rest_hours"),
         (("weekly",), {"max_on_break_share": 2}, r"weekly\.max_on_break_share"),
-        (("weekly",), {"start_time_tolerance_minutes": -1}, r"weekly\.start_time_tolerance_minutes"),
+        (
+            ("weekly",),
+            {"start_time_tolerance_minutes": -1},
+            r"weekly\.start_time_tolerance_minutes",
+        ),
         (("opening_hours",), {"mon": ["09:00", "09:00", "10:00"]}, r"opening_hours\.mon"),
         (("answer_target_seconds",), 0, "answer_target_seconds"),
         (("hard_coverage",), "yes", "hard_coverage"),
         (("shifts",), [], "shifts is not a known key"),
     ],
     ids=[
-        "no-templates", "bad-clock", "empty-lengths", "zero-step", "unknown-template-key",
-        "bad-weekday", "negative-break", "break-window-reversed", "paid-not-bool",
-        "max-below-min-hours", "days-over-7", "missing-min-days", "unknown-template-name",
-        "bad-availability-day", "availability-not-pair", "bad-day-off", "no-agents",
-        "negative-cost", "rest-not-number", "share-over-1", "negative-tolerance",
-        "opening-triple", "zero-answer-target", "hard-coverage-not-bool", "unknown-top-key",
+        "no-templates",
+        "bad-clock",
+        "empty-lengths",
+        "zero-step",
+        "unknown-template-key",
+        "bad-weekday",
+        "negative-break",
+        "break-window-reversed",
+        "paid-not-bool",
+        "max-below-min-hours",
+        "days-over-7",
+        "missing-min-days",
+        "unknown-template-name",
+        "bad-availability-day",
+        "availability-not-pair",
+        "bad-day-off",
+        "no-agents",
+        "negative-cost",
+        "rest-not-number",
+        "share-over-1",
+        "negative-tolerance",
+        "opening-triple",
+        "zero-answer-target",
+        "hard-coverage-not-bool",
+        "unknown-top-key",
     ],
 )
 def test_rule_errors_name_the_key(path: tuple, value: object, match: str) -> None:

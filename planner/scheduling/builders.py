@@ -90,9 +90,7 @@ def add_break_placements(
     for s in shift_types:
         ub = int(upper_bounds[s.index])
         for k, offsets in enumerate(s.break_offsets):
-            vars_k = {
-                o: model.new_int_var(0, ub, f"break{k}_{s.name}_at{o}") for o in offsets
-            }
+            vars_k = {o: model.new_int_var(0, ub, f"break{k}_{s.name}_at{o}") for o in offsets}
             model.add(sum(vars_k.values()) == counts[s.index])
             placements[s.index, k] = vars_k
             if k == 0:
@@ -156,9 +154,7 @@ def piecewise_cost_value(curve_units: np.ndarray, under: int) -> int:
     """The value the cost variable of :func:`add_coverage_costs` takes at ``under`` (units)."""
     if under <= 0 or len(curve_units) <= 1:
         return 0
-    return max(
-        math.ceil((fd + num * (under - p)) / d) for d, fd, num, p in _lines(curve_units)
-    )
+    return max(math.ceil((fd + num * (under - p)) / d) for d, fd, num, p in _lines(curve_units))
 
 
 @dataclass
@@ -260,7 +256,9 @@ def add_min_rest(
             if not later:
                 continue
             first_start = min(s.start_slot for s, _ in later)
-            ends = sorted({s.end_slot for s, _ in shifts_by_day[d] if s.end_slot + rest_slots > first_start})
+            ends = sorted(
+                {s.end_slot for s, _ in shifts_by_day[d] if s.end_slot + rest_slots > first_start}
+            )
             if not ends:
                 continue
             cap = capacity(d, d2) if callable(capacity) else capacity
@@ -313,7 +311,9 @@ def add_days_per_week(
     prorated to the horizon when it is shorter than a week)."""
     for a, agent in enumerate(agents):
         days = [works_day[a, d] for d in range(n_days)]
-        min_days = min(agent.min_days, n_days) if n_days >= 7 else math.floor(agent.min_days * n_days / 7)
+        min_days = (
+            min(agent.min_days, n_days) if n_days >= 7 else math.floor(agent.min_days * n_days / 7)
+        )
         ct = model.add(sum(days) >= min_days).with_name(f"min_days_{agent.agent_id}")
         _enforced(ct, enforce, "min_days", agent.agent_id)
         ct = model.add(sum(days) <= agent.max_days).with_name(f"max_days_{agent.agent_id}")
@@ -346,7 +346,9 @@ def add_hours_per_week(
         _enforced(ct.with_name(f"max_hours_{agent.agent_id}"), enforce, "max_hours", agent.agent_id)
         if extra > 0 and agent.max_hours > agent.contract_hours:
             overtime = model.new_int_var(
-                0, round((agent.max_hours - agent.contract_hours) * 60), f"overtime_min_{agent.agent_id}"
+                0,
+                round((agent.max_hours - agent.contract_hours) * 60),
+                f"overtime_min_{agent.agent_id}",
             )
             model.add(overtime >= paid - round(agent.contract_hours * 60))
             terms.append((overtime, to_units(extra / 60.0)))
@@ -413,7 +415,9 @@ def add_start_time_stability(
         model.add(earliest <= latest)
         spread = latest - earliest
         if tolerance_minutes is not None:
-            ct = model.add(spread <= tolerance_minutes).with_name(f"start_tolerance_{agent.agent_id}")
+            ct = model.add(spread <= tolerance_minutes).with_name(
+                f"start_tolerance_{agent.agent_id}"
+            )
             _enforced(ct, enforce, "start_tolerance", agent.agent_id)
         if per_hour:
             # per minute, rounded up so that a nonzero cost stays nonzero

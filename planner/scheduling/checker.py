@@ -94,23 +94,46 @@ def check_roster(
         clock_ok = earliest <= clock <= latest or earliest <= clock + 1440 <= latest
         on_step = (clock - earliest) % template.start_step_minutes == 0
         if not (clock_ok and on_step) or length not in template.lengths_minutes:
-            bad(agent_id, date, "template",
-                f"shift {start:%a %H:%M} lasting {length} min is not a {template.name} shift")
+            bad(
+                agent_id,
+                date,
+                "template",
+                f"shift {start:%a %H:%M} lasting {length} min is not a {template.name} shift",
+            )
         if date.weekday() not in template.weekdays:
-            bad(agent_id, date, "template", f"{template.name} shifts may not start on {WEEKDAYS[date.weekday()]}")
+            bad(
+                agent_id,
+                date,
+                "template",
+                f"{template.name} shifts may not start on {WEEKDAYS[date.weekday()]}",
+            )
         unpaid = template.unpaid_minutes()
         if int(row.paid_minutes) != length - unpaid:
-            bad(agent_id, date, "paid_minutes",
-                f"paid_minutes {row.paid_minutes} != length {length} - unpaid breaks {unpaid}")
+            bad(
+                agent_id,
+                date,
+                "paid_minutes",
+                f"paid_minutes {row.paid_minutes} != length {length} - unpaid breaks {unpaid}",
+            )
         if rules.opening_hours is not None:
             window = rules.opening_hours.get(date.weekday())
             if window is None or not (window[0] <= clock and clock + length <= window[1]):
-                bad(agent_id, date, "opening_hours", f"shift {start:%a %H:%M}-{end:%H:%M} outside opening hours")
+                bad(
+                    agent_id,
+                    date,
+                    "opening_hours",
+                    f"shift {start:%a %H:%M}-{end:%H:%M} outside opening hours",
+                )
         if agent.templates and template.name not in agent.templates:
             bad(agent_id, date, "templates", f"agent may not work {template.name} shifts")
         window = agent.availability.get(date.weekday())
         if window is None or not (window[0] <= clock and clock + length <= window[1]):
-            bad(agent_id, date, "availability", f"shift {start:%a %H:%M}-{end:%H:%M} outside availability")
+            bad(
+                agent_id,
+                date,
+                "availability",
+                f"shift {start:%a %H:%M}-{end:%H:%M} outside availability",
+            )
         if pd.Timestamp(date) in agent.days_off:
             bad(agent_id, date, "days_off", f"works on requested day off {date}")
         # breaks
@@ -128,16 +151,29 @@ def check_roster(
             offset = (act.start - start) / pd.Timedelta(minutes=1)
             duration = (act.end - act.start) / pd.Timedelta(minutes=1)
             if not rule.earliest_after_start_minutes <= offset <= rule.latest_after_start_minutes:
-                bad(agent_id, date, "break_window",
+                bad(
+                    agent_id,
+                    date,
+                    "break_window",
                     f"{rule.name} starts {offset:g} min after the shift start, allowed "
-                    f"{rule.earliest_after_start_minutes}-{rule.latest_after_start_minutes}")
+                    f"{rule.earliest_after_start_minutes}-{rule.latest_after_start_minutes}",
+                )
             if duration != rule.minutes or act.end > end:
-                bad(agent_id, date, "break_length", f"{rule.name} lasts {duration:g} min, expected {rule.minutes}")
+                bad(
+                    agent_id,
+                    date,
+                    "break_length",
+                    f"{rule.name} lasts {duration:g} min, expected {rule.minutes}",
+                )
             if previous_end is not None:
                 gap = (act.start - previous_end) / pd.Timedelta(minutes=1)
                 if gap < rule.min_gap_minutes:
-                    bad(agent_id, date, "break_gap",
-                        f"{rule.name} starts {gap:g} min after the previous break, expected >= {rule.min_gap_minutes}")
+                    bad(
+                        agent_id,
+                        date,
+                        "break_gap",
+                        f"{rule.name} starts {gap:g} min after the previous break, expected >= {rule.min_gap_minutes}",
+                    )
             previous_end = act.end
 
     # weekly rules per agent
@@ -156,9 +192,19 @@ def check_roster(
             bad(agent_id, None, "one_shift_per_day", "works two shifts starting on the same day")
         hours = mine["paid_minutes"].sum() / 60.0
         if hours < agent.min_hours * prorate - 1e-9:
-            bad(agent_id, None, "min_hours", f"works {hours:g} h, at least {agent.min_hours * prorate:g} h required")
+            bad(
+                agent_id,
+                None,
+                "min_hours",
+                f"works {hours:g} h, at least {agent.min_hours * prorate:g} h required",
+            )
         if hours > agent.max_hours + 1e-9:
-            bad(agent_id, None, "max_hours", f"works {hours:g} h, at most {agent.max_hours:g} h allowed")
+            bad(
+                agent_id,
+                None,
+                "max_hours",
+                f"works {hours:g} h, at most {agent.max_hours:g} h allowed",
+            )
         starts = list(mine["shift_start"])
         ends = list(mine["shift_end"])
         if previous is not None and agent_id in previous.groups:
@@ -167,18 +213,28 @@ def check_roster(
             if starts:
                 rest_h = (starts[0] - last_end) / pd.Timedelta(hours=1)
                 if rest_h < weekly.min_rest_hours - 1e-9:
-                    bad(agent_id, starts[0].date(), "min_rest_hours",
-                        f"rests {rest_h:g} h after last week's final shift, at least {weekly.min_rest_hours:g} h")
+                    bad(
+                        agent_id,
+                        starts[0].date(),
+                        "min_rest_hours",
+                        f"rests {rest_h:g} h after last week's final shift, at least {weekly.min_rest_hours:g} h",
+                    )
             prev_start = pd.to_datetime(prev["shift_start"], utc=True)
             if weekly.alternate_weekends_off and starts:
                 tz = starts[0].tz
-                if (prev_start.dt.tz_convert(tz).dt.day_of_week >= 5).any() and any(s.weekday() >= 5 for s in starts):
+                if (prev_start.dt.tz_convert(tz).dt.day_of_week >= 5).any() and any(
+                    s.weekday() >= 5 for s in starts
+                ):
                     bad(agent_id, None, "alternate_weekends_off", "works two weekends in a row")
         for i in range(1, len(starts)):
             rest_h = (starts[i] - ends[i - 1]) / pd.Timedelta(hours=1)
             if rest_h < weekly.min_rest_hours - 1e-9:
-                bad(agent_id, starts[i].date(), "min_rest_hours",
-                    f"rests {rest_h:g} h before {starts[i]:%a %H:%M}, at least {weekly.min_rest_hours:g} h")
+                bad(
+                    agent_id,
+                    starts[i].date(),
+                    "min_rest_hours",
+                    f"rests {rest_h:g} h before {starts[i]:%a %H:%M}, at least {weekly.min_rest_hours:g} h",
+                )
         if weekly.min_consecutive_days_off and n_days >= weekly.min_consecutive_days_off:
             worked = {s.date() for s in starts}
             run = best = 0
@@ -186,21 +242,31 @@ def check_roster(
                 run = 0 if d in worked else run + 1
                 best = max(best, run)
             if best < weekly.min_consecutive_days_off:
-                bad(agent_id, None, "min_consecutive_days_off",
-                    f"longest run of days off is {best}, at least {weekly.min_consecutive_days_off} required")
+                bad(
+                    agent_id,
+                    None,
+                    "min_consecutive_days_off",
+                    f"longest run of days off is {best}, at least {weekly.min_consecutive_days_off} required",
+                )
         tol = weekly.start_time_tolerance_minutes
         if tol is not None and starts:
             clocks = [_clock(s) for s in starts]
             if max(clocks) - min(clocks) > tol:
-                bad(agent_id, None, "start_time_tolerance_minutes",
-                    f"start times spread {max(clocks) - min(clocks)} min, at most {tol}")
+                bad(
+                    agent_id,
+                    None,
+                    "start_time_tolerance_minutes",
+                    f"start times spread {max(clocks) - min(clocks)} min, at most {tol}",
+                )
 
     # break stagger on the interval grid
     if interval_minutes and weekly.max_on_break_share < 1.0 and len(shifts):
         step = pd.Timedelta(minutes=interval_minutes)
         t0 = min(shifts["shift_start"]).floor("D")
+
         def slots(s: pd.Series) -> pd.Series:
             return ((s - t0) / step).astype("int64")
+
         n = int(slots(shifts["shift_end"]).max()) + 1
         import numpy as np
 
@@ -215,6 +281,10 @@ def check_roster(
         limit = np.maximum(1, np.ceil(weekly.max_on_break_share * on_shift - 1e-9))
         for t in np.flatnonzero((on_break > limit) & (on_break > 0)):
             when = t0 + int(t) * step
-            bad("*", when.date(), "max_on_break_share",
-                f"{int(on_break[t])} of {int(on_shift[t])} agents on a break at {when:%a %H:%M}")
+            bad(
+                "*",
+                when.date(),
+                "max_on_break_share",
+                f"{int(on_break[t])} of {int(on_shift[t])} agents on a break at {when:%a %H:%M}",
+            )
     return pd.DataFrame(found, columns=list(VIOLATION_COLUMNS))

@@ -28,9 +28,9 @@ from planner.scheduling.problem import (
     Problem,
     SolveEvent,
     SolveStats,
-    prepare_problem,
     hint_by_fixing,
     lp_bound,
+    prepare_problem,
     shifts_by_day,
     solve_model,
 )
@@ -96,8 +96,14 @@ def add_design_model(
     on_shift, on_break = b.coverage_terms(problem.grid, types, counts, placements)
     max_heads = max(len(rules.agents) if workforce_limits else sum(upper_bounds.values()), 1)
     cov, terms = b.add_coverage_costs(
-        model, problem.required, problem.curves, on_shift, on_break, rules.costs,
-        problem.interval_minutes, max_heads,
+        model,
+        problem.required,
+        problem.curves,
+        on_shift,
+        on_break,
+        rules.costs,
+        problem.interval_minutes,
+        max_heads,
     )
     if rules.hard_coverage:
         for t, under in cov.under.items():
@@ -151,7 +157,10 @@ def _add_workforce_limits(
     classes: dict[tuple, list[int]] = defaultdict(list)
     for a, agent in enumerate(agents):
         key = (
-            tuple(problem.allowed[a]), agent.min_days, agent.max_days, agent.templates,
+            tuple(problem.allowed[a]),
+            agent.min_days,
+            agent.max_days,
+            agent.templates,
         )
         classes[key].append(a)
     working: dict[int, list[tuple[int, cp_model.IntVar]]] = defaultdict(list)  # day -> (class, var)
@@ -168,7 +177,10 @@ def _add_workforce_limits(
         if not patterns:
             model.add_bool_or([])  # infeasible; precheck names the agent
             continue
-        z = [model.new_int_var(0, len(members), f"tour_class{c}_days{''.join(map(str, p))}") for p in patterns]
+        z = [
+            model.new_int_var(0, len(members), f"tour_class{c}_days{''.join(map(str, p))}")
+            for p in patterns
+        ]
         model.add(sum(z) == len(members))
         for a in members:
             dv.agent_class[a] = c
@@ -220,7 +232,9 @@ def _add_workforce_limits(
 
 
 def heads_per_slot(
-    problem: Problem, counts: Mapping[int, int], placements: Mapping[tuple[int, int], Mapping[int, int]]
+    problem: Problem,
+    counts: Mapping[int, int],
+    placements: Mapping[tuple[int, int], Mapping[int, int]],
 ) -> np.ndarray:
     """Heads on the phones per slot (on shift and not on a break), shape (n_slots,)."""
     delta = np.zeros(problem.grid.n_slots + 1, dtype=np.int64)
@@ -260,7 +274,9 @@ def hint_design(
     for t, var in dv.coverage.under.items():
         under = max(int(problem.required[t] - heads[t]), 0)
         model.add_hint(var, under)
-        model.add_hint(dv.coverage.under_cost[t], b.piecewise_cost_value(dv.coverage.curves_units[t], under))
+        model.add_hint(
+            dv.coverage.under_cost[t], b.piecewise_cost_value(dv.coverage.curves_units[t], under)
+        )
     for t, var in dv.coverage.over.items():
         model.add_hint(var, max(int(heads[t] - problem.required[t]), 0))
     if dv.tours and days_worked is not None:
@@ -301,8 +317,10 @@ def hint_from_assignment(
                 offset = valid[i % len(valid)] if k == len(s.break_offsets) - 1 else valid[0]
                 if k < len(s.break_offsets) - 1:
                     slack = [
-                        o for o in valid
-                        if o + s.break_slots[k] + s.break_gap_slots[k + 1] <= s.break_offsets[k + 1][-1]
+                        o
+                        for o in valid
+                        if o + s.break_slots[k] + s.break_gap_slots[k + 1]
+                        <= s.break_offsets[k + 1][-1]
                     ]
                     offset = slack[i % len(slack)] if slack else valid[0]
                 placements[s_idx, k][offset] += 1
@@ -325,7 +343,9 @@ def design_values(
 
 
 def shift_frames(
-    problem: Problem, counts: Mapping[int, int], placements: Mapping[tuple[int, int], Mapping[int, int]]
+    problem: Problem,
+    counts: Mapping[int, int],
+    placements: Mapping[tuple[int, int], Mapping[int, int]],
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The design's shifts frame and breaks frame."""
     rows, break_rows = [], []
@@ -339,7 +359,15 @@ def shift_frames(
             for o, nb in sorted(placements.get((s_idx, k), {}).items()):
                 start = s.start + o * step
                 break_rows.append(
-                    (date, s.template, s.start, rule.name, start, start + s.break_slots[k] * step, nb)
+                    (
+                        date,
+                        s.template,
+                        s.start,
+                        rule.name,
+                        start,
+                        start + s.break_slots[k] * step,
+                        nb,
+                    )
                 )
     shifts = pd.DataFrame(rows, columns=list(SHIFT_COLUMNS))
     breaks = pd.DataFrame(
@@ -424,8 +452,14 @@ def design_shifts(
     """
     problem = prepare_problem(requirements, rules, interval_minutes=interval_minutes)
     return design_for_problem(
-        problem, time_limit_seconds=time_limit_seconds, seed=seed, num_workers=num_workers,
-        progress=progress, on_solution=on_solution, workforce_limits=workforce_limits, hint=hint,
+        problem,
+        time_limit_seconds=time_limit_seconds,
+        seed=seed,
+        num_workers=num_workers,
+        progress=progress,
+        on_solution=on_solution,
+        workforce_limits=workforce_limits,
+        hint=hint,
     )
 
 
@@ -459,8 +493,12 @@ def design_for_problem(
     if hint is not None:
         fixes = [(var, int(hint[0].get(s, 0))) for s, var in dv.counts.items()]
         hinted = hint_by_fixing(
-            model, dv.terms, fixes, time_limit_seconds=HINT_SHARE * time_limit_seconds,
-            seed=seed, num_workers=num_workers,
+            model,
+            dv.terms,
+            fixes,
+            time_limit_seconds=HINT_SHARE * time_limit_seconds,
+            seed=seed,
+            num_workers=num_workers,
         )
     if not hinted and workforce_limits:
         # a legal week per agent (coverage ignored) fixes the counts; the rest follows
@@ -469,20 +507,35 @@ def design_for_problem(
             counts_h, _placements, _days = hint_from_assignment(problem, legal)
             fixes = [(var, int(counts_h.get(s, 0))) for s, var in dv.counts.items()]
             hinted = hint_by_fixing(
-                model, dv.terms, fixes, time_limit_seconds=HINT_SHARE * time_limit_seconds,
-                seed=seed, num_workers=num_workers,
+                model,
+                dv.terms,
+                fixes,
+                time_limit_seconds=HINT_SHARE * time_limit_seconds,
+                seed=seed,
+                num_workers=num_workers,
             )
     hint_seconds = time.perf_counter() - started
     solver, stats = solve_model(
-        model, dv.terms, phase="design",
-        time_limit_seconds=max((1 - LP_SHARE) * time_limit_seconds - hint_seconds, 1.0), seed=seed,
-        num_workers=num_workers, progress=progress, on_solution=on_solution,
+        model,
+        dv.terms,
+        phase="design",
+        time_limit_seconds=max((1 - LP_SHARE) * time_limit_seconds - hint_seconds, 1.0),
+        seed=seed,
+        num_workers=num_workers,
+        progress=progress,
+        on_solution=on_solution,
     )
     if stats.status == "FEASIBLE":
         # CP-SAT's own bound lags on big weeks; the LP relaxation (HiGHS) often proves more
-        bound = lp_bound(model, dv.terms, time_limit_seconds=max(LP_SHARE * time_limit_seconds, 2.0))
+        bound = lp_bound(
+            model, dv.terms, time_limit_seconds=max(LP_SHARE * time_limit_seconds, 2.0)
+        )
         if bound is not None and bound > stats.best_bound:
-            gap = max((stats.objective - bound) / abs(stats.objective), 0.0) if stats.objective else 0.0
+            gap = (
+                max((stats.objective - bound) / abs(stats.objective), 0.0)
+                if stats.objective
+                else 0.0
+            )
             stats = SolveStats(
                 stats.phase, stats.status, stats.objective, bound, gap, stats.seconds, stats.events
             )
@@ -490,7 +543,9 @@ def design_for_problem(
         # the design relaxes the roster, so the roster is infeasible too: name the rules
         from planner.scheduling.explain import explain_roster_infeasible
 
-        raise explain_roster_infeasible(problem, problem.allowed, seed=seed, num_workers=num_workers)
+        raise explain_roster_infeasible(
+            problem, problem.allowed, seed=seed, num_workers=num_workers
+        )
     if stats.status not in ("OPTIMAL", "FEASIBLE"):
         raise explain_infeasible(problem, stats)
     counts, placements = design_values(solver, dv)

@@ -46,7 +46,9 @@ def _agent_findings(problem: Problem) -> list[str]:
         days = sorted(best_per_day)
         min_days = agent.min_days if n_days >= 7 else math.floor(agent.min_days * prorate)
         min_minutes = math.ceil(agent.min_hours * 60 * prorate - 1e-9)
-        day_list = ", ".join(_DAY_NAMES[problem.grid.dates[d].weekday()][:3] for d in days) or "none"
+        day_list = (
+            ", ".join(_DAY_NAMES[problem.grid.dates[d].weekday()][:3] for d in days) or "none"
+        )
         if min_days > 0 and not days:
             findings.append(
                 f"agent {agent.agent_id} must work at least {min_days} days but no shift fits their "
@@ -112,7 +114,8 @@ def _coverage_findings(problem: Problem) -> list[str]:
             continue
         first = t
         while (
-            t + 1 < n and short[t + 1]
+            t + 1 < n
+            and short[t + 1]
             and problem.required[t + 1] == problem.required[first]
             and reachable[t + 1] == reachable[first]
         ):
@@ -216,7 +219,9 @@ def explain_roster_infeasible(
             literals[key] = model.new_bool_var(f"assume_{family}_{who}")
         return literals[key]
 
-    dv = add_design_model(model, problem, problem.capacity(), workforce_limits=False, enforce=enforce)
+    dv = add_design_model(
+        model, problem, problem.capacity(), workforce_limits=False, enforce=enforce
+    )
     rv = add_roster_model(model, problem, allowed, enforce=enforce)
     by_type: dict[int, list[cp_model.IntVar]] = defaultdict(list)
     for (_a, s), var in rv.work.items():

@@ -59,13 +59,15 @@ def greedy_roster(problem: Problem) -> dict[int, list[int]] | None:
         positive = np.maximum(residual, 0.0)
         prefix = np.concatenate([[0.0], np.cumsum(positive)])
         day_value = {
-            d: float(prefix[problem.grid.day_start_slot[d + 1]] - prefix[problem.grid.day_start_slot[d]])
+            d: float(
+                prefix[problem.grid.day_start_slot[d + 1]] - prefix[problem.grid.day_start_slot[d]]
+            )
             for d in days_available
         }
         patterns.sort(key=lambda p: -sum(day_value[d] for d in p))
         combos = sorted({(tpl, clock) for (_d, tpl, clock) in by_day_clock})
 
-        def value(chosen: list[int]) -> float:
+        def value(chosen: list[int], prefix: np.ndarray = prefix) -> float:
             return sum(
                 prefix[min(types[x].end_slot, n_slots)] - prefix[max(types[x].start_slot, 0)]
                 for x in chosen
@@ -163,7 +165,8 @@ def assign_design(
         for s in sorted(by_day[d], key=lambda i: (types[i].start, -types[i].length_minutes)):
             t = types[s]
             eligible = [
-                a for a in free
+                a
+                for a in free
                 if s in allowed_sets[a] and (a not in last_end or t.start >= last_end[a] + rest)
             ]
             if not eligible:

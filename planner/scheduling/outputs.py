@@ -126,7 +126,9 @@ def split_coverage_by_queue(coverage: pd.DataFrame, requirements: pd.DataFrame) 
     req = requirements[["queue", "interval_start", "agents_to_schedule"]].copy()
     heads = coverage.set_index("interval_start")["agents_scheduled"]
     req["pooled"] = req["interval_start"].map(heads).fillna(0).to_numpy(dtype=np.int64)
-    total = req.groupby("interval_start")["agents_to_schedule"].transform("sum").to_numpy(dtype=float)
+    total = (
+        req.groupby("interval_start")["agents_to_schedule"].transform("sum").to_numpy(dtype=float)
+    )
     n_queues = req.groupby("interval_start")["queue"].transform("size").to_numpy(dtype=float)
     need = req["agents_to_schedule"].to_numpy(dtype=float)
     share = np.where(total > 0, need / np.maximum(total, 1.0), 1.0 / n_queues)
@@ -134,9 +136,9 @@ def split_coverage_by_queue(coverage: pd.DataFrame, requirements: pd.DataFrame) 
     base = np.floor(exact).astype(np.int64)
     req["base"] = base
     req["remainder"] = exact - base
-    left = req.groupby("interval_start")["pooled"].transform("first") - req.groupby("interval_start")[
-        "base"
-    ].transform("sum")
+    left = req.groupby("interval_start")["pooled"].transform("first") - req.groupby(
+        "interval_start"
+    )["base"].transform("sum")
     rank = req.groupby("interval_start")["remainder"].rank(method="first", ascending=False)
     req["agents_scheduled"] = base + (rank.to_numpy() <= left.to_numpy()).astype(np.int64)
     return req[["queue", "interval_start", "agents_to_schedule", "agents_scheduled"]].reset_index(

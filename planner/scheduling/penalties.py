@@ -104,7 +104,9 @@ def under_coverage_costs(
     required = np.bincount(slot_of_row, weights=heads, minlength=n_slots).astype(np.int64)
     linear = costs.under_coverage_hour * interval_minutes / 60.0
     sl_aware = costs.late_call > 0 and {
-        "traffic_erlangs", "calls_forecast", "aht_seconds_forecast"
+        "traffic_erlangs",
+        "calls_forecast",
+        "aht_seconds_forecast",
     } <= set(requirements.columns)
     per_slot: list[list[np.ndarray]] = [[] for _ in range(n_slots)]
     if sl_aware:

@@ -26,9 +26,22 @@ from planner.progress import ProgressCallback, report
 from planner.scheduling.builders import SCALE, ObjectiveTerms
 from planner.scheduling.penalties import under_coverage_costs
 from planner.scheduling.rules import ScheduleRules
-from planner.scheduling.shifts import Grid, ShiftType, agent_can_work, enumerate_shift_types, make_grid
+from planner.scheduling.shifts import (
+    Grid,
+    ShiftType,
+    agent_can_work,
+    enumerate_shift_types,
+    make_grid,
+)
 
-__all__ = ["Problem", "SolveEvent", "SolveStats", "default_num_workers", "prepare_problem", "solve_model"]
+__all__ = [
+    "Problem",
+    "SolveEvent",
+    "SolveStats",
+    "default_num_workers",
+    "prepare_problem",
+    "solve_model",
+]
 
 REQUIRED_COLUMNS = ("queue", "interval_start", "agents_to_schedule")
 
@@ -234,6 +247,7 @@ def solve_model(
     solver.parameters.num_workers = int(num_workers or default_num_workers())
     solver.parameters.random_seed = int(seed)
     import os as _os
+
     solver.parameters.log_search_progress = bool(_os.environ.get("PLANNER_CPSAT_LOG"))
     callback = _ProgressCallback(phase, time_limit_seconds, progress, on_solution, offset_units)
     started = time.perf_counter()
@@ -241,7 +255,9 @@ def solve_model(
     seconds = time.perf_counter() - started
     name = solver.status_name(status)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        objective = (solver.objective_value + offset_units) / SCALE if terms else offset_units / SCALE
+        objective = (
+            (solver.objective_value + offset_units) / SCALE if terms else offset_units / SCALE
+        )
         bound = (solver.best_objective_bound + offset_units) / SCALE if terms else objective
         gap = max((objective - bound) / abs(objective), 0.0) if objective else 0.0
     else:
@@ -341,7 +357,11 @@ def lp_bound(
         cost[var.index] += coefficient
     matrix = coo_matrix((vals, (rows, cols)), shape=(r, n)).tocsr()
     result = linprog(
-        cost, A_ub=matrix, b_ub=np.asarray(rhs), bounds=bounds, method="highs",
+        cost,
+        A_ub=matrix,
+        b_ub=np.asarray(rhs),
+        bounds=bounds,
+        method="highs",
         options={"time_limit": float(time_limit_seconds), "presolve": True},
     )
     if result.status != 0:

@@ -113,8 +113,15 @@ def add_roster_model(
         model, agents, works_day, n_days, rules.weekly.min_consecutive_days_off, enforce
     )
     terms += b.add_start_time_stability(
-        model, agents, work, works_day, types, n_days, rules.weekly.start_time_tolerance_minutes,
-        rules.costs, enforce,
+        model,
+        agents,
+        work,
+        works_day,
+        types,
+        n_days,
+        rules.weekly.start_time_tolerance_minutes,
+        rules.costs,
+        enforce,
     )
     return RosterVars(work, works_day, terms)
 
@@ -149,18 +156,14 @@ def _restrict_by_previous(problem: Problem, previous: pd.DataFrame | None) -> di
     rules = problem.rules
     rest = pd.Timedelta(hours=rules.weekly.min_rest_hours)
     last_end = previous.groupby("agent_id")["shift_end"].max()
-    worked_weekend = set(
-        previous.loc[previous["shift_start"].dt.day_of_week >= 5, "agent_id"]
-    )
+    worked_weekend = set(previous.loc[previous["shift_start"].dt.day_of_week >= 5, "agent_id"])
     for a, agent in enumerate(rules.agents):
         keep = allowed[a]
         if agent.agent_id in last_end.index:
             earliest = last_end[agent.agent_id] + rest
             keep = [s for s in keep if problem.shift_types[s].start >= earliest]
         if rules.weekly.alternate_weekends_off and agent.agent_id in worked_weekend:
-            keep = [
-                s for s in keep if problem.grid.dates[problem.shift_types[s].day].weekday() < 5
-            ]
+            keep = [s for s in keep if problem.grid.dates[problem.shift_types[s].day].weekday() < 5]
         allowed[a] = keep
     return allowed
 
@@ -173,10 +176,14 @@ def _previous_hint(
         return {}
     key_of = {}
     for s in problem.shift_types:
-        key_of[problem.grid.dates[s.day].weekday(), s.start_clock_minutes, s.length_minutes] = s.index
+        key_of[problem.grid.dates[s.day].weekday(), s.start_clock_minutes, s.length_minutes] = (
+            s.index
+        )
     clock = previous["shift_start"].dt.hour * 60 + previous["shift_start"].dt.minute
     length = (previous["shift_end"] - previous["shift_start"]) // pd.Timedelta(minutes=1)
-    keys = zip(previous["agent_id"], previous["shift_start"].dt.day_of_week, clock, length, strict=True)
+    keys = zip(
+        previous["agent_id"], previous["shift_start"].dt.day_of_week, clock, length, strict=True
+    )
     worked = {(agent, int(wd), int(c), int(n)) for agent, wd, c, n in keys}
     index = {agent.agent_id: a for a, agent in enumerate(problem.rules.agents)}
     hint = {}
@@ -260,8 +267,11 @@ def roster_objective(
     over_units = b.to_units(costs.over_coverage_hour * hours)
     if over_units:
         units += over_units * int(
-            sum(max(int(heads[t]) - int(problem.required[t]), 0) for t in range(problem.grid.n_slots)
-                if heads[t] > 0)
+            sum(
+                max(int(heads[t]) - int(problem.required[t]), 0)
+                for t in range(problem.grid.n_slots)
+                if heads[t] > 0
+            )
         )
     per_agent_minutes: dict[int, int] = defaultdict(int)
     clocks: dict[int, list[int]] = defaultdict(list)
@@ -282,9 +292,7 @@ def roster_objective(
     return units / b.SCALE
 
 
-def _assignment_of(
-    solver: cp_model.CpSolver, rv: RosterVars
-) -> dict[int, list[int]]:
+def _assignment_of(solver: cp_model.CpSolver, rv: RosterVars) -> dict[int, list[int]]:
     out: dict[int, list[int]] = defaultdict(list)
     for (a, s), var in rv.work.items():
         if solver.boolean_value(var):
@@ -369,8 +377,13 @@ def build_roster(
     if method == "two_phase":
         design_hint = _design_hint_from(problem, hint_work) if hint_work else None
         design = design_for_problem(
-            problem, time_limit_seconds=0.5 * time_limit_seconds, seed=seed,
-            num_workers=num_workers, progress=progress, on_solution=record, hint=design_hint,
+            problem,
+            time_limit_seconds=0.5 * time_limit_seconds,
+            seed=seed,
+            num_workers=num_workers,
+            progress=progress,
+            on_solution=record,
+            hint=design_hint,
         )
         stats_list.append(design.stats)
         bound = design.stats.best_bound
@@ -393,7 +406,11 @@ def build_roster(
             chosen = {(a, s) for a, types in constructed.items() for s in types}
             fixes = [(var, int(key in chosen)) for key, var in rv.work.items()]
             if not hint_by_fixing(
-                model, rv.terms, fixes, time_limit_seconds=0.05 * time_limit_seconds, seed=seed,
+                model,
+                rv.terms,
+                fixes,
+                time_limit_seconds=0.05 * time_limit_seconds,
+                seed=seed,
                 num_workers=num_workers,
             ):
                 for key, var in rv.work.items():
@@ -403,17 +420,34 @@ def build_roster(
                 if key in rv.work:
                     model.add_hint(rv.work[key], value)
         solver, stats = solve_model(
-            model, rv.terms, phase="assignment", time_limit_seconds=min(remaining(), 0.15 * time_limit_seconds),
-            seed=seed, num_workers=num_workers, progress=progress, on_solution=record,
+            model,
+            rv.terms,
+            phase="assignment",
+            time_limit_seconds=min(remaining(), 0.15 * time_limit_seconds),
+            seed=seed,
+            num_workers=num_workers,
+            progress=progress,
+            on_solution=record,
         )
         stats_list.append(stats)
         if stats.status not in ("OPTIMAL", "FEASIBLE"):
-            record(SolveEvent("assignment " + stats.status.lower(), stats.seconds, float("nan"),
-                              float("nan"), float("nan")))
+            record(
+                SolveEvent(
+                    "assignment " + stats.status.lower(),
+                    stats.seconds,
+                    float("nan"),
+                    float("nan"),
+                    float("nan"),
+                )
+            )
         if stats.status in ("OPTIMAL", "FEASIBLE"):
             assignment = _assignment_of(solver, rv)
             placements = design.placements
-            status = "OPTIMAL" if design.stats.status == "OPTIMAL" and stats.status == "OPTIMAL" else "FEASIBLE"
+            status = (
+                "OPTIMAL"
+                if design.stats.status == "OPTIMAL" and stats.status == "OPTIMAL"
+                else "FEASIBLE"
+            )
             method_used = "two_phase"
     if assignment is None:
         # one agent-level model (method "single", or the two-phase fallback hinted by the design)
@@ -431,20 +465,32 @@ def build_roster(
             chosen = {(a, s) for a, types in legal.items() for s in types}
             fixes = [(var, int(key in chosen)) for key, var in rv.work.items()]
             hint_by_fixing(
-                model, dv.terms + rv.terms, fixes, time_limit_seconds=0.2 * remaining(),
-                seed=seed, num_workers=num_workers,
+                model,
+                dv.terms + rv.terms,
+                fixes,
+                time_limit_seconds=0.2 * remaining(),
+                seed=seed,
+                num_workers=num_workers,
             )
         elif design is not None:
             hint_design(model, problem, dv, design.counts, design.placements)
         phase = "single" if method == "single" else "assignment-fallback"
         solver, stats = solve_model(
-            model, dv.terms + rv.terms, phase=phase, time_limit_seconds=remaining(), seed=seed,
-            num_workers=num_workers, progress=progress, on_solution=record,
+            model,
+            dv.terms + rv.terms,
+            phase=phase,
+            time_limit_seconds=remaining(),
+            seed=seed,
+            num_workers=num_workers,
+            progress=progress,
+            on_solution=record,
         )
         stats_list.append(stats)
         if stats.status not in ("OPTIMAL", "FEASIBLE"):
             if stats.status == "INFEASIBLE":
-                raise explain_roster_infeasible(problem, allowed, seed=seed, num_workers=num_workers)
+                raise explain_roster_infeasible(
+                    problem, allowed, seed=seed, num_workers=num_workers
+                )
             raise explain_infeasible(problem, stats)
         assignment = _assignment_of(solver, rv)
         _counts, placements = design_values(solver, dv)
@@ -467,10 +513,18 @@ def build_roster(
     )
     paid = float(roster["paid_minutes"].sum())
     summary = summarise(
-        problem, total_stats, heads, paid, method_used, len(roster), int(roster["agent_id"].nunique())
+        problem,
+        total_stats,
+        heads,
+        paid,
+        method_used,
+        len(roster),
+        int(roster["agent_id"].nunique()),
     )
     coverage = coverage_frame(problem.grid.slot_starts, problem.required, heads, problem.queues)
-    return RosterResult(roster, activities, coverage, summary, design, tuple(stats_list), tuple(events))
+    return RosterResult(
+        roster, activities, coverage, summary, design, tuple(stats_list), tuple(events)
+    )
 
 
 def _design_hint_from(

@@ -205,8 +205,13 @@ class _Reader:
         return self.table[key]
 
     def number(
-        self, key: str, default: float | None = None, *, minimum: float | None = 0.0,
-        maximum: float | None = None, required: bool = False,
+        self,
+        key: str,
+        default: float | None = None,
+        *,
+        minimum: float | None = 0.0,
+        maximum: float | None = None,
+        required: bool = False,
     ) -> float:
         value = self.raw(key, default, required=required)
         if isinstance(value, bool) or not isinstance(value, int | float):
@@ -218,8 +223,13 @@ class _Reader:
         return float(value)
 
     def integer(
-        self, key: str, default: int | None = None, *, minimum: int | None = 0,
-        maximum: int | None = None, required: bool = False,
+        self,
+        key: str,
+        default: int | None = None,
+        *,
+        minimum: int | None = 0,
+        maximum: int | None = None,
+        required: bool = False,
     ) -> int:
         value = self.raw(key, default, required=required)
         if isinstance(value, bool) or not isinstance(value, int):
@@ -260,7 +270,9 @@ class _Reader:
             )
 
 
-def _parse_clock(value: Any, reader: _Reader, key: str, *, allow_after_midnight: bool = True) -> int:
+def _parse_clock(
+    value: Any, reader: _Reader, key: str, *, allow_after_midnight: bool = True
+) -> int:
     """'HH:MM' -> minutes after midnight; hours up to 48 allowed for windows past midnight."""
     if isinstance(value, str) and value.count(":") == 1:
         hh, mm = value.split(":")
@@ -316,12 +328,14 @@ def _parse_break(table: Any, where: str, source: str, template_minutes: int) -> 
     r.check_unknown()
     if rule.latest_after_start_minutes < rule.earliest_after_start_minutes:
         raise r.fail(
-            "latest_after_start_minutes", rule.latest_after_start_minutes,
+            "latest_after_start_minutes",
+            rule.latest_after_start_minutes,
             f">= earliest_after_start_minutes ({rule.earliest_after_start_minutes})",
         )
     if rule.latest_after_start_minutes + rule.minutes > template_minutes:
         raise r.fail(
-            "latest_after_start_minutes", rule.latest_after_start_minutes,
+            "latest_after_start_minutes",
+            rule.latest_after_start_minutes,
             f"small enough for the break to end inside the shortest shift ({template_minutes} min)",
         )
     return rule
@@ -340,19 +354,23 @@ def _parse_template(table: Any, where: str, source: str) -> ShiftTemplate:
         raise r.fail("latest_start", r.table["latest_start"], "less than 24 h after earliest_start")
     step = r.integer("start_step_minutes", 30, minimum=1)
     lengths = r.list_of("lengths_minutes")
-    if not lengths or not all(isinstance(x, int) and not isinstance(x, bool) and 0 < x <= 1440
-                              for x in lengths):
+    if not lengths or not all(
+        isinstance(x, int) and not isinstance(x, bool) and 0 < x <= 1440 for x in lengths
+    ):
         raise r.fail("lengths_minutes", lengths, "a non-empty list of whole minutes in 1..1440")
     breaks_raw = r.list_of("breaks")
     breaks = tuple(
-        _parse_break(b, f"{where}.breaks[{i}]", source, min(lengths)) for i, b in enumerate(breaks_raw)
+        _parse_break(b, f"{where}.breaks[{i}]", source, min(lengths))
+        for i, b in enumerate(breaks_raw)
     )
     weekdays = _parse_weekday_list(r.list_of("days", WEEKDAYS), r, "days")
     r.check_unknown()
     unpaid = sum(b.minutes for b in breaks if not b.paid)
     if unpaid >= min(lengths):
         raise r.fail("lengths_minutes", lengths, f"longer than the unpaid breaks ({unpaid} min)")
-    return ShiftTemplate(name, earliest, latest, step, tuple(sorted(set(lengths))), breaks, weekdays)
+    return ShiftTemplate(
+        name, earliest, latest, step, tuple(sorted(set(lengths))), breaks, weekdays
+    )
 
 
 _AGENT_KEYS_DEFAULTS = {"min_hours", "max_hours", "contract_hours", "min_days", "max_days"}
@@ -368,8 +386,12 @@ def _parse_agent(
     max_hours = pick("max_hours")
     min_days = pick("min_days")
     max_days = pick("max_days")
-    for key, value, hi in (("min_hours", min_hours, 168), ("max_hours", max_hours, 168),
-                           ("min_days", min_days, 7), ("max_days", max_days, 7)):
+    for key, value, hi in (
+        ("min_hours", min_hours, 168),
+        ("max_hours", max_hours, 168),
+        ("min_days", min_days, 7),
+        ("max_days", max_days, 7),
+    ):
         if value is None:
             raise ConfigError(
                 f"{r.source}: {r._name(key)} is required (in the agent or in [agent_defaults])"
@@ -389,7 +411,9 @@ def _parse_agent(
     templates = r.list_of("templates", defaults.get("templates", ()))
     for t in templates:
         if t not in template_names:
-            raise r.fail("templates", templates, f"names of shift templates ({sorted(template_names)})")
+            raise r.fail(
+                "templates", templates, f"names of shift templates ({sorted(template_names)})"
+            )
     if r.has("availability"):
         availability = _parse_weekday_windows(r.raw("availability"), r, "availability")
     elif "availability" in defaults:
@@ -437,7 +461,9 @@ def parse_rules(data: Mapping[str, Any], *, source: str = "rules") -> ScheduleRu
     top = _Reader(data, "", source)
     templates_raw = top.list_of("shift_templates")
     if not templates_raw:
-        raise ConfigError(f"{source}: shift_templates is required: at least one [[shift_templates]]")
+        raise ConfigError(
+            f"{source}: shift_templates is required: at least one [[shift_templates]]"
+        )
     templates = tuple(
         _parse_template(t, f"shift_templates[{i}]", source) for i, t in enumerate(templates_raw)
     )
@@ -458,8 +484,9 @@ def parse_rules(data: Mapping[str, Any], *, source: str = "rules") -> ScheduleRu
 
     w = _Reader(top.raw("weekly", {}), "weekly", source)
     tolerance = w.raw("start_time_tolerance_minutes")
-    if tolerance is not None and (isinstance(tolerance, bool) or not isinstance(tolerance, int)
-                                  or tolerance < 0):
+    if tolerance is not None and (
+        isinstance(tolerance, bool) or not isinstance(tolerance, int) or tolerance < 0
+    ):
         raise w.fail("start_time_tolerance_minutes", tolerance, "a whole number of minutes >= 0")
     weekly = WeeklyRules(
         min_rest_hours=w.number("min_rest_hours", 11.0, maximum=48),
@@ -471,7 +498,9 @@ def parse_rules(data: Mapping[str, Any], *, source: str = "rules") -> ScheduleRu
     w.check_unknown()
 
     opening = top.raw("opening_hours")
-    opening_hours = None if opening is None else _parse_weekday_windows(opening, top, "opening_hours")
+    opening_hours = (
+        None if opening is None else _parse_weekday_windows(opening, top, "opening_hours")
+    )
     answer_target = top.number("answer_target_seconds", 20.0, minimum=1.0)
     hard_coverage = top.boolean("hard_coverage", False)
 
@@ -485,7 +514,11 @@ def parse_rules(data: Mapping[str, Any], *, source: str = "rules") -> ScheduleRu
         defaults["templates"] = d.list_of("templates")
         for t in defaults["templates"]:
             if t not in template_names:
-                raise d.fail("templates", defaults["templates"], f"names of shift templates ({sorted(template_names)})")
+                raise d.fail(
+                    "templates",
+                    defaults["templates"],
+                    f"names of shift templates ({sorted(template_names)})",
+                )
     if d.has("availability"):
         defaults["availability"] = _parse_weekday_windows(d.raw("availability"), d, "availability")
     if d.has("queues"):
@@ -505,11 +538,11 @@ def parse_rules(data: Mapping[str, Any], *, source: str = "rules") -> ScheduleRu
         proto = _parse_agent(r, prefix, template_names, defaults)
         r.check_unknown()
         for k in range(1, count + 1):
-            agents.append(
-                AgentRules(**{**proto.__dict__, "agent_id": f"{prefix}{k:0{width}d}"})
-            )
+            agents.append(AgentRules(**{**proto.__dict__, "agent_id": f"{prefix}{k:0{width}d}"}))
     if not agents:
-        raise ConfigError(f"{source}: agents is required: at least one [[agents]] or [[agent_groups]]")
+        raise ConfigError(
+            f"{source}: agents is required: at least one [[agents]] or [[agent_groups]]"
+        )
     ids = [a.agent_id for a in agents]
     if len(set(ids)) != len(ids):
         dup = next(x for x in ids if ids.count(x) > 1)
@@ -546,7 +579,9 @@ def load_rules(path: str | Path) -> ScheduleRules:
 
             data = yaml.safe_load(path.read_text(encoding="utf-8"))
         else:
-            raise ConfigError(f"{path}: rules file must end in .toml, .yaml or .yml, got {suffix!r}")
+            raise ConfigError(
+                f"{path}: rules file must end in .toml, .yaml or .yml, got {suffix!r}"
+            )
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: not valid TOML: {error}") from None
     except ConfigError:
@@ -554,5 +589,7 @@ def load_rules(path: str | Path) -> ScheduleRules:
     except Exception as error:  # yaml.YAMLError and decoding errors
         raise ConfigError(f"{path}: cannot read rules file: {error}") from None
     if not isinstance(data, Mapping):
-        raise ConfigError(f"{path}: rules file must hold a table of keys, got {type(data).__name__}")
+        raise ConfigError(
+            f"{path}: rules file must hold a table of keys, got {type(data).__name__}"
+        )
     return parse_rules(data, source=path.name)

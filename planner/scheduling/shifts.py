@@ -71,7 +71,9 @@ def make_grid(interval_starts: pd.Series, interval_minutes: int) -> Grid:
         When the timestamps are naive or the interval does not divide a day.
     """
     if interval_starts.dt.tz is None:
-        raise InputError("requirements: interval_start must be timezone-aware, got naive timestamps")
+        raise InputError(
+            "requirements: interval_start must be timezone-aware, got naive timestamps"
+        )
     if 1440 % interval_minutes:
         raise InputError(
             f"requirements: interval length must divide a day, got {interval_minutes} minutes"
@@ -131,7 +133,9 @@ def _template_offsets(
     offsets, durations, gaps = [], [], []
     for b in template.breaks:
         _check_multiple(b.minutes, interval_minutes, f"{where}.breaks {b.name!r} minutes")
-        _check_multiple(b.min_gap_minutes, interval_minutes, f"{where}.breaks {b.name!r} min_gap_minutes")
+        _check_multiple(
+            b.min_gap_minutes, interval_minutes, f"{where}.breaks {b.name!r} min_gap_minutes"
+        )
         first = -(-b.earliest_after_start_minutes // interval_minutes)
         last = b.latest_after_start_minutes // interval_minutes
         if last < first:
@@ -189,7 +193,9 @@ def enumerate_shift_types(grid: Grid, rules: ScheduleRules) -> list[ShiftType]:
             )
             for clock in clocks:
                 for length in template.lengths_minutes:
-                    if window is not None and not (window[0] <= clock and clock + length <= window[1]):
+                    if window is not None and not (
+                        window[0] <= clock and clock + length <= window[1]
+                    ):
                         continue
                     start = grid.local_time(date, clock)
                     end = start + pd.Timedelta(minutes=length)
@@ -222,7 +228,9 @@ def agent_can_work(agent: AgentRules, shift: ShiftType, grid: Grid) -> bool:
     window = agent.availability.get(date.weekday())
     if window is None:
         return False
-    if not (window[0] <= shift.start_clock_minutes
-            and shift.start_clock_minutes + shift.length_minutes <= window[1]):
+    if not (
+        window[0] <= shift.start_clock_minutes
+        and shift.start_clock_minutes + shift.length_minutes <= window[1]
+    ):
         return False
     return pd.Timestamp(date) not in agent.days_off
