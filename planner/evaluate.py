@@ -458,7 +458,8 @@ def _erlang_kpis(
     return {
         "service_level": np.where(unstable, 0.0, service_level),
         "asa_seconds": np.where(unstable, np.inf, asa),
-        "abandon_rate": np.zeros(traffic.shape),
+        # Erlang C has no abandonment in it: "not modelled" (NaN), not a prediction of zero.
+        "abandon_rate": np.full(traffic.shape, np.nan),
         "occupancy": np.where(unstable, 1.0, busy),
         "wait_probability": np.where(unstable, 1.0, wait),
     }
@@ -525,6 +526,11 @@ def evaluate_plan(
     ceiling = (
         None if max_abandon_rate is None else _check_fraction(max_abandon_rate, "max_abandon_rate")
     )
+    if ceiling is not None and resolved != "erlang_a":
+        raise InputError(
+            f"max_abandon_rate needs model='erlang-a' (Erlang C does not model abandonment), "
+            f"got max_abandon_rate={max_abandon_rate} with model={model!r}"
+        )
 
     calls = plan["calls_forecast"].to_numpy(dtype=float)
     aht = plan["aht_seconds_forecast"].to_numpy(dtype=float)
@@ -602,7 +608,7 @@ def _period_frames(
     queue = intervals["queue"].to_numpy()
     calls = intervals["calls_forecast"].to_numpy(dtype=float)
     abandon = intervals["abandon_rate"].to_numpy(dtype=float)
-    answered = calls * (1.0 - np.nan_to_num(abandon, nan=1.0))
+    answered = calls * (1.0 - np.nan_to_num(abandon, nan=0.0))  # Erlang C: every call answered
     productive = intervals["agents_productive"].to_numpy(dtype=float)
     hours = interval_minutes / 60.0
     missing = ~intervals["meets_target"].to_numpy(dtype=bool)
