@@ -139,7 +139,9 @@ class _Table:
         if data is None:
             data = {}
         if not isinstance(data, Mapping):
-            raise ConfigError(f"{source}: {path or 'the file'} must be a table of keys, got {data!r}")
+            raise ConfigError(
+                f"{source}: {path or 'the file'} must be a table of keys, got {data!r}"
+            )
         self.data = data
         self.path = path
         self.source = source
@@ -267,11 +269,19 @@ def _targets(table: _Table) -> TargetSettings:
             "service_level_target", 0.8, low=0, high=1, low_open=True, expected=fraction
         ),
         answer_target_seconds=table.number(  # type: ignore[arg-type]
-            "answer_target_seconds", 20.0, low=0, low_open=True, high_open=True,
+            "answer_target_seconds",
+            20.0,
+            low=0,
+            low_open=True,
+            high_open=True,
             expected="a number of seconds > 0",
         ),
         max_asa_seconds=table.number(
-            "max_asa_seconds", None, low=0, low_open=True, high_open=True,
+            "max_asa_seconds",
+            None,
+            low=0,
+            low_open=True,
+            high_open=True,
             expected="a number of seconds > 0",
         ),
         max_abandon_rate=table.number(
@@ -303,14 +313,20 @@ def _queues(top: _Table) -> tuple[QueueSettings, ...]:
         table = _Table(item, f"queues[{i}]", top.source)
         name = table.text("name", None)
         if name is None:
-            raise table.fail("name", item.get("name") if isinstance(item, Mapping) else item, "the queue's name")
+            raise table.fail(
+                "name", item.get("name") if isinstance(item, Mapping) else item, "the queue's name"
+            )
         if name in {q.name for q in out}:
             raise table.fail("name", name, "a queue named once")
         out.append(
             QueueSettings(
                 name=name,
                 patience_seconds=table.number(
-                    "patience_seconds", None, low=0, low_open=True, high_open=True,
+                    "patience_seconds",
+                    None,
+                    low=0,
+                    low_open=True,
+                    high_open=True,
                     expected="a number of seconds > 0",
                 ),
             )
@@ -345,12 +361,18 @@ def _schedule(table: _Table, base: Path | None) -> ScheduleSettings:
             path = base / path
         rules = load_rules(path)
     workers = table.get("num_workers", 2)
-    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
+    if workers is not None and (
+        isinstance(workers, bool) or not isinstance(workers, int) or workers < 1
+    ):
         raise table.fail("num_workers", workers, "a whole number >= 1")
     settings = ScheduleSettings(
         rules=rules,
         time_limit_seconds=table.number(  # type: ignore[arg-type]
-            "time_limit_seconds", 60.0, low=0, low_open=True, high_open=True,
+            "time_limit_seconds",
+            60.0,
+            low=0,
+            low_open=True,
+            high_open=True,
             expected="a number of seconds > 0",
         ),
         seed=table.integer("seed", 0, low=0, expected="a whole number >= 0"),
@@ -370,14 +392,20 @@ def _scenarios(table: _Table) -> ScenarioSettings:
     custom = []
     for i, item in enumerate(raw):
         try:
-            custom.append(scenario_from_mapping(item, source=f"{table.source} scenarios.custom[{i}]"))
+            custom.append(
+                scenario_from_mapping(item, source=f"{table.source} scenarios.custom[{i}]")
+            )
         except PlannerError as error:
             raise ConfigError(str(error)) from None
     settings = ScenarioSettings(
         everyday=table.boolean("everyday", True),
         custom=tuple(custom),
         cost_per_agent_hour=table.number(
-            "cost_per_agent_hour", None, low=0, low_open=True, high_open=True,
+            "cost_per_agent_hour",
+            None,
+            low=0,
+            low_open=True,
+            high_open=True,
             expected="a money amount > 0",
         ),
     )
@@ -420,7 +448,11 @@ def parse_config(
         shrinkage=_shrinkage(staffing),
         min_agents=staffing.integer("min_agents", 0, low=0, expected="a whole number >= 0"),
         default_patience_seconds=staffing.number(
-            "patience_seconds", None, low=0, low_open=True, high_open=True,
+            "patience_seconds",
+            None,
+            low=0,
+            low_open=True,
+            high_open=True,
             expected="a number of seconds > 0",
         ),
         queues=_queues(top),
@@ -437,7 +469,9 @@ def parse_config(
         try:
             ZoneInfo(config.timezone)
         except (ZoneInfoNotFoundError, ValueError):
-            raise top.fail("timezone", config.timezone, "an IANA time zone like 'Europe/London'") from None
+            raise top.fail(
+                "timezone", config.timezone, "an IANA time zone like 'Europe/London'"
+            ) from None
     top.check_unknown()
     if config.targets.model == "erlang-a":
         missing = [q.name for q in config.queues if q.patience_seconds is None]
@@ -461,7 +495,9 @@ def load_config(path: str | Path) -> PlanConfig:
     """
     path = Path(path)
     if not path.is_file():
-        raise ConfigError(f"{path}: plan file not found; expected a .toml or .yaml file (planner init writes one)")
+        raise ConfigError(
+            f"{path}: plan file not found; expected a .toml or .yaml file (planner init writes one)"
+        )
     suffix = path.suffix.lower()
     text = path.read_text(encoding="utf-8")
     try:

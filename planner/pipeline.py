@@ -29,7 +29,16 @@ from planner.progress import ProgressCallback, report
 
 __all__ = ["PipelineResult", "demo_config", "run_demo", "run_plan"]
 
-STAGES = ("history", "forecast", "staffing", "schedule", "evaluate", "scenarios", "accuracy", "report")
+STAGES = (
+    "history",
+    "forecast",
+    "staffing",
+    "schedule",
+    "evaluate",
+    "scenarios",
+    "accuracy",
+    "report",
+)
 """Stages in the order they run; each gets an entry in :attr:`PipelineResult.stages`."""
 
 
@@ -223,7 +232,7 @@ def run_plan(
         Bad history, start or weeks; a history with less than one day before ``start``.
     """
     from planner.forecast import forecast_history
-    from planner.io import infer_interval_minutes, validate_history
+    from planner.io import validate_history
 
     if isinstance(weeks, bool) or not isinstance(weeks, int | np.integer) or weeks < 1:
         raise InputError(f"weeks must be a whole number >= 1, got {weeks!r}")
@@ -466,13 +475,14 @@ def _scenarios(
 
     s = config.scenarios
     rules = config.schedule.rules
-    scenarios = (everyday_scenarios(include_agents_lost=rules is not None) if s.everyday else [])
+    scenarios = everyday_scenarios(include_agents_lost=rules is not None) if s.everyday else []
     scenarios += list(s.custom)
     if not scenarios:
         result.stages["scenarios"] = "not run: the plan file asks for none"
         return
     t = config.targets
-    frames, notes = [], set()
+    frames: list[pd.DataFrame] = []
+    notes: set[str] = set()
     for queue, part in forecast.groupby("queue", sort=True):
         agents = plan.loc[plan["queue"] == queue, ["queue", "interval_start", "agents_scheduled"]]
         comparison = run_scenarios(
@@ -624,5 +634,8 @@ def run_demo(
         gap_notes=notes,
         title="Sample centre: plan for the held-out week",
     )
-    result.outputs = {"sample_history": write_frame(history, out / "sample_history.csv"), **result.outputs}
+    result.outputs = {
+        "sample_history": write_frame(history, out / "sample_history.csv"),
+        **result.outputs,
+    }
     return result

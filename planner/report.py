@@ -58,7 +58,8 @@ h1 { font-size: 1.6rem; } h2 { font-size: 1.25rem; margin-top: 2.2rem;
 table { border-collapse: collapse; font-size: .85rem; margin: .6rem 0; }
 th, td { border: 1px solid #ddd; padding: .25rem .5rem; text-align: right; }
 th { background: #f4f4f4; } td:first-child, th:first-child { text-align: left; }
-.absent { color: #8a4b00; background: #fff6e5; padding: .6rem .8rem; border-left: 4px solid #e69500; }
+.absent { color: #8a4b00; background: #fff6e5; padding: .6rem .8rem;
+          border-left: 4px solid #e69500; }
 .notes li { font-size: .85rem; color: #444; } .meta { color: #555; font-size: .9rem; }
 """
 
@@ -137,31 +138,50 @@ def _forecast_figure(
         common = {"row": row, "col": 1}
         fig.add_trace(
             go.Scatter(
-                x=_local(past["interval_start"]), y=past["calls_offered"], mode="lines",
-                name="history", line={"color": "#555", "width": 1}, legendgroup="h",
+                x=_local(past["interval_start"]),
+                y=past["calls_offered"],
+                mode="lines",
+                name="history",
+                line={"color": "#555", "width": 1},
+                legendgroup="h",
                 showlegend=first,
             ),
             **common,
         )
         fig.add_trace(
             go.Scatter(
-                x=_local(fut["interval_start"]), y=fut["calls_upper"], mode="lines",
-                line={"width": 0}, hoverinfo="skip", showlegend=False, legendgroup="band",
+                x=_local(fut["interval_start"]),
+                y=fut["calls_upper"],
+                mode="lines",
+                line={"width": 0},
+                hoverinfo="skip",
+                showlegend=False,
+                legendgroup="band",
             ),
             **common,
         )
         fig.add_trace(
             go.Scatter(
-                x=_local(fut["interval_start"]), y=fut["calls_lower"], mode="lines",
-                line={"width": 0}, fill="tonexty", fillcolor="rgba(31,119,180,0.2)",
-                name="prediction band", legendgroup="band", showlegend=first,
+                x=_local(fut["interval_start"]),
+                y=fut["calls_lower"],
+                mode="lines",
+                line={"width": 0},
+                fill="tonexty",
+                fillcolor="rgba(31,119,180,0.2)",
+                name="prediction band",
+                legendgroup="band",
+                showlegend=first,
             ),
             **common,
         )
         fig.add_trace(
             go.Scatter(
-                x=_local(fut["interval_start"]), y=fut["calls_forecast"], mode="lines",
-                name="forecast", line={"color": "#1f77b4", "width": 1.5}, legendgroup="f",
+                x=_local(fut["interval_start"]),
+                y=fut["calls_forecast"],
+                mode="lines",
+                name="forecast",
+                line={"color": "#1f77b4", "width": 1.5},
+                legendgroup="f",
                 showlegend=first,
             ),
             **common,
@@ -170,8 +190,12 @@ def _forecast_figure(
             act = actuals.loc[actuals["queue"] == queue]
             fig.add_trace(
                 go.Scatter(
-                    x=_local(act["interval_start"]), y=act["calls_actual"], mode="lines",
-                    name="actual", line={"color": "#d62728", "width": 1}, legendgroup="a",
+                    x=_local(act["interval_start"]),
+                    y=act["calls_actual"],
+                    mode="lines",
+                    name="actual",
+                    line={"color": "#d62728", "width": 1},
+                    legendgroup="a",
                     showlegend=first,
                 ),
                 **common,
@@ -191,27 +215,40 @@ def _staffing_figure(requirements: pd.DataFrame, coverage: pd.DataFrame | None) 
     x = _local(need.index.to_series())
     fig.add_trace(
         go.Scatter(
-            x=x, y=need["agents_required"], mode="lines", line_shape="hv",
-            name="required on the phones", line={"color": "#999"},
+            x=x,
+            y=need["agents_required"],
+            mode="lines",
+            line_shape="hv",
+            name="required on the phones",
+            line={"color": "#999"},
         )
     )
     fig.add_trace(
         go.Scatter(
-            x=x, y=need["agents_to_schedule"], mode="lines", line_shape="hv",
-            name="to schedule (with shrinkage)", line={"color": "#1f77b4"},
+            x=x,
+            y=need["agents_to_schedule"],
+            mode="lines",
+            line_shape="hv",
+            name="to schedule (with shrinkage)",
+            line={"color": "#1f77b4"},
         )
     )
     if coverage is not None:
         heads = coverage.groupby("interval_start", sort=True)["agents_scheduled"].sum()
         fig.add_trace(
             go.Scatter(
-                x=_local(heads.index.to_series()), y=heads.to_numpy(), mode="lines",
-                line_shape="hv", name="scheduled (on the phones, not on a break)",
+                x=_local(heads.index.to_series()),
+                y=heads.to_numpy(),
+                mode="lines",
+                line_shape="hv",
+                name="scheduled (on the phones, not on a break)",
                 line={"color": "#2ca02c"},
             )
         )
     fig.update_layout(
-        height=380, yaxis_title="agents (all queues)", margin={"t": 30, "b": 30},
+        height=380,
+        yaxis_title="agents (all queues)",
+        margin={"t": 30, "b": 30},
         legend={"orientation": "h", "y": 1.1},
     )
     return fig
@@ -243,12 +280,17 @@ def _gantt_figure(roster: pd.DataFrame, activities: pd.DataFrame | None) -> obje
     bars = pd.concat(parts, ignore_index=True)
     agents = sorted(shifts["agent"].unique())
     fig = px.timeline(
-        bars, x_start="start", x_end="end", y="agent", color="activity",
+        bars,
+        x_start="start",
+        x_end="end",
+        y="agent",
+        color="activity",
         category_orders={"agent": agents},
     )
     fig.update_yaxes(autorange="reversed", title_text="agent")
     fig.update_layout(
-        height=max(400, 14 * len(agents) + 120), margin={"t": 30, "b": 30},
+        height=max(400, 14 * len(agents) + 120),
+        margin={"t": 30, "b": 30},
         legend={"orientation": "h", "y": 1.02},
     )
     return fig
@@ -268,15 +310,25 @@ def _heatmap_figure(
             "date": local.dt.normalize().to_numpy(),
             "time": local.dt.strftime("%H:%M").to_numpy(),
             "calls": calls,
-            "sl_calls": np.where(calls > 0, evaluation["service_level"].to_numpy(float) * calls, 0.0),
-            "ab_calls": np.where(calls > 0, evaluation["abandon_rate"].to_numpy(float) * calls, 0.0),
+            "sl_calls": np.where(
+                calls > 0, evaluation["service_level"].to_numpy(float) * calls, 0.0
+            ),
+            "ab_calls": np.where(
+                calls > 0, evaluation["abandon_rate"].to_numpy(float) * calls, 0.0
+            ),
             "missed": ~evaluation["meets_target"].to_numpy(dtype=bool),
         }
     )
-    cells = keys.groupby(["date", "day", "time"], sort=True).agg(
-        calls=("calls", "sum"), sl_calls=("sl_calls", "sum"), ab_calls=("ab_calls", "sum"),
-        missed=("missed", "any"),
-    ).reset_index()
+    cells = (
+        keys.groupby(["date", "day", "time"], sort=True)
+        .agg(
+            calls=("calls", "sum"),
+            sl_calls=("sl_calls", "sum"),
+            ab_calls=("ab_calls", "sum"),
+            missed=("missed", "any"),
+        )
+        .reset_index()
+    )
     with np.errstate(invalid="ignore", divide="ignore"):
         cells["sl"] = np.where(cells["calls"] > 0, cells["sl_calls"] / cells["calls"], np.nan)
         cells["ab"] = np.where(cells["calls"] > 0, cells["ab_calls"] / cells["calls"], np.nan)
@@ -286,7 +338,9 @@ def _heatmap_figure(
     ab = cells.pivot(index="day", columns="time", values="ab").reindex(index=days, columns=times)
     missed = cells.loc[cells["missed"]]
     fig = make_subplots(
-        rows=2, cols=1, vertical_spacing=0.12,
+        rows=2,
+        cols=1,
+        vertical_spacing=0.12,
         subplot_titles=(
             "service level (all queues, weighted by calls); x = an interval missing target",
             "abandonment (all queues, weighted by calls)",
@@ -294,26 +348,42 @@ def _heatmap_figure(
     )
     fig.add_trace(
         go.Heatmap(
-            z=sl.to_numpy(), x=times, y=days, zmin=0, zmax=1, colorscale="RdYlGn",
-            colorbar={"title": "SL", "y": 0.78, "len": 0.42}, hoverongaps=False,
+            z=sl.to_numpy(),
+            x=times,
+            y=days,
+            zmin=0,
+            zmax=1,
+            colorscale="RdYlGn",
+            colorbar={"title": "SL", "y": 0.78, "len": 0.42},
+            hoverongaps=False,
         ),
-        row=1, col=1,
+        row=1,
+        col=1,
     )
     fig.add_trace(
         go.Heatmap(
-            z=ab.to_numpy(), x=times, y=days, zmin=0,
+            z=ab.to_numpy(),
+            x=times,
+            y=days,
+            zmin=0,
             zmax=max(float(np.nanmax(ab.to_numpy(), initial=0.0)), max_abandon_rate or 0.05),
-            colorscale="Reds", colorbar={"title": "abandon", "y": 0.22, "len": 0.42},
+            colorscale="Reds",
+            colorbar={"title": "abandon", "y": 0.22, "len": 0.42},
             hoverongaps=False,
         ),
-        row=2, col=1,
+        row=2,
+        col=1,
     )
     fig.add_trace(
         go.Scatter(
-            x=missed["time"], y=missed["day"], mode="markers", name="misses target",
+            x=missed["time"],
+            y=missed["day"],
+            mode="markers",
+            name="misses target",
             marker={"symbol": "x", "color": "black", "size": 7},
         ),
-        row=1, col=1,
+        row=1,
+        col=1,
     )
     fig.update_layout(height=720, margin={"t": 50, "b": 30}, showlegend=False)
     return fig
@@ -323,7 +393,11 @@ def _scenario_figure(scenarios: pd.DataFrame) -> object:
     import plotly.express as px
 
     fig = px.bar(
-        scenarios, x="scenario", y="service_level", color="queue", barmode="group",
+        scenarios,
+        x="scenario",
+        y="service_level",
+        color="queue",
+        barmode="group",
         labels={"service_level": "service level (weighted by calls)"},
     )
     fig.update_yaxes(range=[0, 1], tickformat=".0%")
@@ -337,7 +411,9 @@ def _accuracy_figure(accuracy: pd.DataFrame) -> object:
     pooled = accuracy.groupby("interval_start", sort=True)[["calls_forecast", "calls_actual"]].sum()
     x = _local(pooled.index.to_series())
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=x, y=pooled["calls_actual"], name="actual", line={"color": "#d62728"}))
+    fig.add_trace(
+        go.Scatter(x=x, y=pooled["calls_actual"], name="actual", line={"color": "#d62728"})
+    )
     fig.add_trace(
         go.Scatter(x=x, y=pooled["calls_forecast"], name="forecast", line={"color": "#1f77b4"})
     )
@@ -500,7 +576,11 @@ def render_report(
                 page.text(_table(kpis, formats))
                 if kpis_daily is not None and not kpis_daily.empty:
                     page.text("<h3>By day</h3>")
-                    page.text(_table(kpis_daily, {"day": lambda v: str(pd.Timestamp(v).date()), **formats}))
+                    page.text(
+                        _table(
+                            kpis_daily, {"day": lambda v: str(pd.Timestamp(v).date()), **formats}
+                        )
+                    )
         elif section == "scenarios":
             if scenarios is None or scenarios.empty:
                 absent(section, "no scenarios")
@@ -566,7 +646,7 @@ def render_report(
             + "</ul>"
         )
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>\n"
         + "\n".join(header)
         + "\n"

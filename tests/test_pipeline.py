@@ -1,4 +1,4 @@
-"""planner.config (the plan file) and planner.pipeline (run_plan, run_demo's pieces, planner plan)."""
+"""planner.config (the plan file) and planner.pipeline (run_plan, planner plan, planner init)."""
 
 from __future__ import annotations
 
@@ -34,8 +34,13 @@ SMALL_RULES = {
             "start_step_minutes": 60,
             "lengths_minutes": [480],
             "breaks": [
-                {"name": "break", "minutes": 15, "paid": True,
-                 "earliest_after_start_minutes": 120, "latest_after_start_minutes": 240}
+                {
+                    "name": "break",
+                    "minutes": 15,
+                    "paid": True,
+                    "earliest_after_start_minutes": 120,
+                    "latest_after_start_minutes": 240,
+                }
             ],
         }
     ],
@@ -69,7 +74,9 @@ def test_example_plan_parses_with_rules_and_combined_shrinkage() -> None:
     assert config.patience_for("sales") == 150.0
     assert config.patience_for("unlisted") == 180.0
     assert config.schedule.rules is not None
-    assert len(config.schedule.rules.agents) == sum(g["count"] for g in data["schedule"]["rules"]["agent_groups"])
+    assert len(config.schedule.rules.agents) == sum(
+        g["count"] for g in data["schedule"]["rules"]["agent_groups"]
+    )
 
 
 def _with(path: tuple, value: object) -> dict:
@@ -84,7 +91,11 @@ def _with(path: tuple, value: object) -> dict:
 @pytest.mark.parametrize(
     ("path", "value", "match"),
     [
-        (("targets", "service_level_target"), 80, r"targets\.service_level_target must be .*got 80"),
+        (
+            ("targets", "service_level_target"),
+            80,
+            r"targets\.service_level_target must be .*got 80",
+        ),
         (("targets", "model"), "erlang-x", r"targets\.model must be one of"),
         (("targets", "answer_target_seconds"), 0, r"targets\.answer_target_seconds"),
         (("forecast", "method"), "arima", r"forecast\.method must be one of .*'arima'"),
@@ -100,9 +111,20 @@ def _with(path: tuple, value: object) -> dict:
         (("scenarios", "custom"), [{"name": "x", "volume": 2}], r"unknown keys \['volume'\]"),
     ],
     ids=[
-        "sl-percent", "model", "answer-zero", "method", "candidates", "shrinkage",
-        "shrinkage-part", "patience", "format", "timezone", "unknown-key", "time-limit",
-        "rules", "scenario-key",
+        "sl-percent",
+        "model",
+        "answer-zero",
+        "method",
+        "candidates",
+        "shrinkage",
+        "shrinkage-part",
+        "patience",
+        "format",
+        "timezone",
+        "unknown-key",
+        "time-limit",
+        "rules",
+        "scenario-key",
     ],
 )
 def test_config_errors_name_the_key_and_value(path: tuple, value: object, match: str) -> None:
@@ -176,8 +198,10 @@ def test_each_queue_is_staffed_with_its_own_patience(plain_run) -> None:
     requirements = plain_run.frames["requirements"]
     for queue, patience in (("sales", 60.0), ("support", 180.0)):
         expected = required_agents(
-            forecast.loc[forecast["queue"] == queue,
-                         ["queue", "interval_start", "calls_forecast", "aht_seconds_forecast"]],
+            forecast.loc[
+                forecast["queue"] == queue,
+                ["queue", "interval_start", "calls_forecast", "aht_seconds_forecast"],
+            ],
             StaffingTargets(service_level_target=0.8, answer_target_seconds=20),
             model="erlang-a",
             patience_seconds=patience,
@@ -211,9 +235,11 @@ def test_plan_after_the_history_has_no_accuracy(history: pd.DataFrame, tmp_path:
 
 @pytest.mark.parametrize(
     ("kwargs", "match"),
-    [({"weeks": 0}, "weeks must be a whole number >= 1"),
-     ({"start": "2024-01-01"}, "no rows before the plan start 2024-01-01"),
-     ({"start": "not a date"}, "start must be a date")],
+    [
+        ({"weeks": 0}, "weeks must be a whole number >= 1"),
+        ({"start": "2024-01-01"}, "no rows before the plan start 2024-01-01"),
+        ({"start": "not a date"}, "start must be a date"),
+    ],
     ids=["weeks", "start-before-history", "start-text"],
 )
 def test_run_plan_errors(history: pd.DataFrame, tmp_path: Path, kwargs: dict, match: str) -> None:
@@ -239,7 +265,9 @@ def test_plan_with_rules_rosters_and_evaluates_the_roster(
     evaluation = result.frames["evaluation"].merge(
         coverage, on=["queue", "interval_start"], suffixes=("", "_roster")
     )
-    np.testing.assert_array_equal(evaluation["agents_scheduled"], evaluation["agents_scheduled_roster"])
+    np.testing.assert_array_equal(
+        evaluation["agents_scheduled"], evaluation["agents_scheduled_roster"]
+    )
     page = result.outputs["report"].read_text(encoding="utf-8")
     assert "chart-roster" in page and 'id="absent-roster"' not in page
 
@@ -252,7 +280,9 @@ def test_cli_plan_bad_config_exits_2(tmp_path: Path, capsys: pytest.CaptureFixtu
     with pytest.raises(SystemExit) as exit_info:
         main(["plan", str(tmp_path / "h.csv"), "--config", str(tmp_path / "plan.toml")])
     assert exit_info.value.code == 2
-    assert "targets.service_level_target must be a number in (0, 1], got 80" in capsys.readouterr().err
+    assert (
+        "targets.service_level_target must be a number in (0, 1], got 80" in capsys.readouterr().err
+    )
 
 
 def test_cli_init_writes_a_plan_that_loads(tmp_path: Path) -> None:

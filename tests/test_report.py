@@ -33,9 +33,11 @@ def _evaluation() -> pd.DataFrame:
 
 
 def test_every_section_says_why_it_is_absent() -> None:
-    page = render_report(stages={"schedule": "not run: no rules", "accuracy": "not run: no actuals"})
+    page = render_report(
+        stages={"schedule": "not run: no rules", "accuracy": "not run: no actuals"}
+    )
     for section, heading in SECTIONS:
-        assert f'id="{section}"' in page
+        assert f'<h2 id="{section}">{heading}</h2>' in page
         assert f'id="absent-{section}"' in page, section
     assert "no roster (not run: no rules)" in page
     assert "no actuals to compare with (not run: no actuals)" in page
@@ -45,13 +47,19 @@ def test_every_section_says_why_it_is_absent() -> None:
 
 def test_page_is_offline_with_one_bundle_and_escaped_notes(tmp_path) -> None:
     evaluation = _evaluation()
-    kpis = pd.DataFrame({"queue": ["all queues"], "service_level": [0.81], "calls_forecast": [120.0]})
+    kpis = pd.DataFrame(
+        {"queue": ["all queues"], "service_level": [0.81], "calls_forecast": [120.0]}
+    )
     path = write_report(
         tmp_path / "r.html",
         evaluation=evaluation,
         kpis=kpis,
         scenarios=pd.DataFrame(
-            {"scenario": ["baseline", "x"], "queue": ["sales", "sales"], "service_level": [0.8, 0.6]}
+            {
+                "scenario": ["baseline", "x"],
+                "queue": ["sales", "sales"],
+                "service_level": [0.8, 0.6],
+            }
         ),
         service_level_target=0.8,
         notes=["<script>alert(1)</script> & more"],

@@ -83,17 +83,28 @@ def _small_plan() -> dict[str, object]:
     )
     kpis = pd.DataFrame({"queue": ["sales", "all queues"], "service_level": [0.8, 0.82]})
     scenarios = pd.DataFrame(
-        {"scenario": ["baseline", "volume +10 %"] * 2, "queue": ["sales"] * 2 + ["support"] * 2,
-         "service_level": [0.8, 0.7, 0.85, 0.75]}
+        {
+            "scenario": ["baseline", "volume +10 %"] * 2,
+            "queue": ["sales"] * 2 + ["support"] * 2,
+            "service_level": [0.8, 0.7, 0.85, 0.75],
+        }
     )
     accuracy = forecast.loc[:, ["queue", "interval_start", "calls_forecast"]].assign(
         calls_actual=forecast["calls_forecast"] + 2
     )
     return {
-        "history": history, "forecast": forecast, "requirements": requirements,
-        "coverage": coverage, "roster": roster, "activities": activities,
-        "evaluation": evaluation, "kpis": kpis, "scenarios": scenarios, "accuracy": accuracy,
-        "service_level_target": 0.8, "stages": {"forecast": "ran"},
+        "history": history,
+        "forecast": forecast,
+        "requirements": requirements,
+        "coverage": coverage,
+        "roster": roster,
+        "activities": activities,
+        "evaluation": evaluation,
+        "kpis": kpis,
+        "scenarios": scenarios,
+        "accuracy": accuracy,
+        "service_level_target": 0.8,
+        "stages": {"forecast": "ran"},
     }
 
 
@@ -134,8 +145,12 @@ def test_report_draws_every_chart_in_headless_chromium(tmp_path: Path) -> None:
             browser.close()
     assert errors == []
     assert {d[0] for d in drawn} == {
-        "chart-forecast", "chart-staffing", "chart-roster", "chart-heatmap",
-        "chart-scenarios", "chart-accuracy",
+        "chart-forecast",
+        "chart-staffing",
+        "chart-roster",
+        "chart-heatmap",
+        "chart-scenarios",
+        "chart-accuracy",
     }
     assert all(svgs > 0 and marks > 0 for _, svgs, marks in drawn), drawn
     assert shot.stat().st_size > 10_000
