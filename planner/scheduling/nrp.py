@@ -512,18 +512,35 @@ def evaluate_nrp_roster(
 # --------------------------------------------------------------------------------------------
 
 
+def _negate(item):
+    """Negation of a literal or of a fixed truth value (a Python bool)."""
+    return (not item) if isinstance(item, bool) else item.Not()
+
+
+def _add_clause(model, items: Sequence) -> None:
+    """Clause over literals and fixed truth values: dropped when a fixed value is true."""
+    if any(item is True for item in items):
+        return
+    literals = [item for item in items if not isinstance(item, bool)]
+    model.add_bool_or(literals)  # empty only if the fixed days already break the rule
+
+
 def add_max_run(model, literals: Sequence, max_run: int) -> None:
     """At most ``max_run`` consecutive true literals: every window of ``max_run + 1`` has a false.
 
     Parameters
     ----------
     model : cp_model.CpModel
-    literals : sequence of literals, shape (days,)
+    literals : sequence of literals or bools, shape (days,)
+        A Python bool stands for a day whose value is fixed; windows with no literal are skipped.
     max_run : int
         Longest allowed run of true literals (days).
     """
     for start in range(len(literals) - max_run):
-        model.add_bool_or([lit.Not() for lit in literals[start : start + max_run + 1]])
+        window = literals[start : start + max_run + 1]
+        if all(isinstance(item, bool) for item in window):
+            continue
+        _add_clause(model, [_negate(item) for item in window])
 
 
 def add_min_run(model, literals: Sequence, min_run: int, check_edges: bool = False) -> None:
@@ -537,7 +554,8 @@ def add_min_run(model, literals: Sequence, min_run: int, check_edges: bool = Fal
     Parameters
     ----------
     model : cp_model.CpModel
-    literals : sequence of literals, shape (days,)
+    literals : sequence of literals or bools, shape (days,)
+        A Python bool stands for a day whose value is fixed; patterns with no literal are skipped.
     min_run : int
         Shortest allowed run of true literals (days).
     check_edges : bool
@@ -546,14 +564,16 @@ def add_min_run(model, literals: Sequence, min_run: int, check_edges: bool = Fal
     n = len(literals)
     for length in range(1, min_run):
         for start in range(0 if check_edges else 1, n - length + (1 if check_edges else 0)):
-            clause = [literals[d].Not() for d in range(start, start + length)]
+            clause = [_negate(literals[d]) for d in range(start, start + length)]
             if start > 0:
                 clause.append(literals[start - 1])
             if start + length < n:
                 clause.append(literals[start + length])
             elif not check_edges:
                 continue
-            model.add_bool_or(clause)
+            if all(isinstance(item, bool) for item in clause):
+                continue
+            _add_clause(model, clause)
 
 
 # --------------------------------------------------------------------------------------------
@@ -575,15 +595,25 @@ def add_one_shift_per_day(model, nrp: NrpModel, instance: NrpInstance) -> list[t
 def add_forbidden_successions(
     model, nrp: NrpModel, instance: NrpInstance
 ) -> list[tuple[object, int]]:
-    """Shift ``a`` on day d forbids each of its ``forbidden_next`` shifts on day d+1."""
+    """Shift ``a`` on day d forbids each of its ``forbidden_next`` shifts on day d+1.
+
+    Shifts with the same forbidden set are grouped; since an employee works at most one shift a
+    day, "no shift of the group on day d followed by one of the set on day d+1" is one
+    at-most-one over the group's literals on d and the set's literals on d+1 (one constraint per
+    employee, day and group instead of one clause per forbidden pair).
+    """
     index = {s.shift_id: i for i, s in enumerate(instance.shifts)}
+    groups: dict[tuple[int, ...], list[int]] = {}
+    for a, shift in enumerate(instance.shifts):
+        banned = tuple(sorted(index[b] for b in shift.forbidden_next))
+        if banned:
+            groups.setdefault(banned, []).append(a)
     for e in range(len(instance.employees)):
         for d in range(instance.horizon_days - 1):
-            for a, shift in enumerate(instance.shifts):
-                for b in shift.forbidden_next:
-                    model.add_bool_or(
-                        [nrp.works[e][d][a].Not(), nrp.works[e][d + 1][index[b]].Not()]
-                    )
+            for banned, firsts in groups.items():
+                model.add_at_most_one(
+                    [nrp.works[e][d][a] for a in firsts] + [nrp.works[e][d + 1][b] for b in banned]
+                )
     return []
 
 
@@ -616,7 +646,7 @@ def add_sequence_rules(
     for e, employee in enumerate(instance.employees):
         add_max_run(model, day_works[e], employee.max_consecutive_shifts)
         add_min_run(model, day_works[e], employee.min_consecutive_shifts)
-        add_min_run(model, [w.Not() for w in day_works[e]], employee.min_consecutive_days_off)
+        add_min_run(model, [_negate(w) for w in day_works[e]], employee.min_consecutive_days_off)
     return []
 
 
@@ -722,12 +752,21 @@ def _roster_from_values(values: list[list[list[int]]]) -> tuple[tuple[int, ...],
     )
 
 
-def _solve_once(model, seconds: float, num_workers: int, seed: int, log: bool, light: bool = False):
+def _solve_once(
+    model,
+    seconds: float,
+    num_workers: int,
+    seed: int,
+    log: bool,
+    light: bool = False,
+    stop_after_first_solution: bool = False,
+):
     """One CP-SAT solve; ``light`` skips symmetry detection and probing in presolve, which cost
     more than they save on a neighbourhood where nearly every variable is fixed."""
     from ortools.sat.python import cp_model
 
     solver = cp_model.CpSolver()
+    solver.parameters.stop_after_first_solution = stop_after_first_solution
     if light:
         solver.parameters.symmetry_level = 0
         solver.parameters.cp_model_probing_level = 0
@@ -737,6 +776,158 @@ def _solve_once(model, seconds: float, num_workers: int, seed: int, log: bool, l
     solver.parameters.log_search_progress = log
     status = solver.solve(model)
     return solver, status
+
+
+def _build_neighbourhood(
+    instance: NrpInstance, values: list[list[list[int]]], free_cells: Sequence[tuple[int, int]]
+):
+    """Residual CP-SAT model of a neighbourhood: only the free (employee, day) cells are variables.
+
+    Every other cell keeps the incumbent's value and enters the rules as a constant: contract
+    limits and cover requirements are reduced by the fixed cells, sequence and weekend rules see
+    fixed days as Python bools (see :func:`add_max_run`). The objective equals the roster's
+    penalty up to a constant (the requests on fixed cells), so rosters are compared by
+    :func:`evaluate_nrp_roster`, never by this value. Returns ``(model, works)`` with
+    ``works[(e, d)]`` the list of shift literals of a free cell.
+    """
+    from ortools.sat.python import cp_model
+
+    model = cp_model.CpModel()
+    n_days, shifts = instance.horizon_days, instance.shifts
+    index = {s.shift_id: i for i, s in enumerate(shifts)}
+    free = set(free_cells)
+    employees = sorted({e for e, _ in free})
+    works: dict[tuple[int, int], list] = {}
+    for e in employees:
+        employee = instance.employees[e]
+        days_off = set(instance.days_off.get(employee.employee_id, ()))
+        for d in range(n_days):
+            if (e, d) not in free:
+                continue
+            row = []
+            for s, shift in enumerate(shifts):
+                if d in days_off or employee.max_shifts.get(shift.shift_id, n_days) == 0:
+                    row.append(False)
+                else:
+                    lit = model.new_bool_var(f"works[{employee.employee_id},{d},{shift.shift_id}]")
+                    model.add_hint(lit, values[e][d][s])
+                    row.append(lit)
+            works[(e, d)] = row
+
+    def cell(e: int, d: int, s: int):
+        return works[(e, d)][s] if (e, d) in works else bool(values[e][d][s])
+
+    def lits(items):
+        return [item for item in items if not isinstance(item, bool)]
+
+    for e in employees:
+        employee = instance.employees[e]
+        on_duty = []
+        for d in range(n_days):
+            if (e, d) in works:
+                row = lits(works[(e, d)])
+                if row:
+                    on = model.new_bool_var(f"on_duty[{employee.employee_id},{d}]")
+                    model.add(sum(row) == on)
+                    on_duty.append(on)
+                else:
+                    on_duty.append(False)
+            else:
+                on_duty.append(any(values[e][d]))
+        # contract limits on what the free cells may add to the fixed ones
+        for s, shift in enumerate(shifts):
+            limit = employee.max_shifts.get(shift.shift_id, n_days)
+            free_lits = lits(works[(e, d)][s] for d in range(n_days) if (e, d) in works)
+            fixed = sum(values[e][d][s] for d in range(n_days) if (e, d) not in works)
+            if free_lits and limit < n_days:
+                model.add(sum(free_lits) <= limit - fixed)
+        fixed_minutes = sum(
+            shifts[s].length_minutes
+            for d in range(n_days)
+            if (e, d) not in works
+            for s in range(len(shifts))
+            if values[e][d][s]
+        )
+        free_minutes = [
+            shifts[s].length_minutes * lit
+            for d in range(n_days)
+            if (e, d) in works
+            for s, lit in enumerate(works[(e, d)])
+            if not isinstance(lit, bool)
+        ]
+        model.add_linear_constraint(
+            sum(free_minutes),
+            employee.min_total_minutes - fixed_minutes,
+            employee.max_total_minutes - fixed_minutes,
+        )
+        add_max_run(model, on_duty, employee.max_consecutive_shifts)
+        add_min_run(model, on_duty, employee.min_consecutive_shifts)
+        add_min_run(model, [_negate(w) for w in on_duty], employee.min_consecutive_days_off)
+        weekend_items = []
+        for sat, sun in instance.weekends:
+            a, b = on_duty[sat], on_duty[sun]
+            if isinstance(a, bool) and isinstance(b, bool):
+                weekend_items.append(a or b)
+            else:
+                worked = model.new_bool_var(f"weekend_worked[{employee.employee_id},{sat}]")
+                _add_clause(model, [_negate(a), worked])
+                _add_clause(model, [_negate(b), worked])
+                weekend_items.append(worked)
+        fixed_weekends = sum(1 for item in weekend_items if item is True)
+        if lits(weekend_items):
+            model.add(sum(lits(weekend_items)) <= employee.max_weekends - fixed_weekends)
+        # forbidden successions across any pair of days that has a free cell
+        groups: dict[tuple[int, ...], list[int]] = {}
+        for a_index, shift in enumerate(shifts):
+            banned = tuple(sorted(index[b] for b in shift.forbidden_next))
+            if banned:
+                groups.setdefault(banned, []).append(a_index)
+        for d in range(n_days - 1):
+            if (e, d) not in works and (e, d + 1) not in works:
+                continue
+            for banned, firsts in groups.items():
+                items = [cell(e, d, a) for a in firsts] + [cell(e, d + 1, b) for b in banned]
+                if any(item is True for item in items):
+                    for item in lits(items):
+                        model.add(item == 0)
+                elif len(lits(items)) > 1:
+                    model.add_at_most_one(lits(items))
+        for d in range(n_days):
+            if (e, d) in works and len(lits(works[(e, d)])) > 1:
+                model.add_at_most_one(lits(works[(e, d)]))
+
+    terms: list[tuple[object, int]] = []
+    row_of = {emp.employee_id: i for i, emp in enumerate(instance.employees)}
+    for request in instance.shift_on_requests:
+        key = (row_of[request.employee_id], request.day)
+        if key in works and not isinstance(works[key][index[request.shift_id]], bool):
+            terms.append((works[key][index[request.shift_id]].Not(), request.weight))
+    for request in instance.shift_off_requests:
+        key = (row_of[request.employee_id], request.day)
+        if key in works and not isinstance(works[key][index[request.shift_id]], bool):
+            terms.append((works[key][index[request.shift_id]], request.weight))
+    free_days = {d for _, d in free}
+    n_employees = len(instance.employees)
+    for line in instance.cover:
+        if line.day not in free_days:
+            continue
+        s = index[line.shift_id]
+        free_lits = lits(cell(e, line.day, s) for e in range(n_employees) if (e, line.day) in works)
+        if not free_lits:
+            continue
+        fixed = sum(
+            values[e][line.day][s] for e in range(n_employees) if (e, line.day) not in works
+        )
+        residual = line.requirement - fixed
+        under = model.new_int_var(0, max(0, residual), f"under[{line.day},{line.shift_id}]")
+        over = model.new_int_var(
+            0, len(free_lits) + max(0, -residual), f"over[{line.day},{line.shift_id}]"
+        )
+        model.add(sum(free_lits) + under - over == residual)
+        terms.append((under, line.weight_under))
+        terms.append((over, line.weight_over))
+    model.minimize(sum(weight * expr for expr, weight in terms))
+    return model, works
 
 
 def _day_penalties(instance: NrpInstance, values: list[list[list[int]]]) -> list[int]:
@@ -764,8 +955,8 @@ def solve_nrp(
     time_limit_seconds: float = 60.0,
     num_workers: int = 2,
     random_seed: int = 0,
-    first_pass_fraction: float = 0.15,
-    neighbourhood_seconds: float = 1.0,
+    first_pass_fraction: float = 0.1,
+    neighbourhood_seconds: float = 0.5,
     progress: ProgressCallback | None = None,
     log_search_progress: bool = False,
 ) -> NrpSolution:
@@ -825,6 +1016,17 @@ def solve_nrp(
         random_seed,
         log_search_progress,
     )
+    first_bound = solver.best_objective_bound
+    if status == cp_model.UNKNOWN and deadline - time.perf_counter() > 0.5:
+        # no roster yet (a busy machine, a large instance): go on until the first one
+        solver, status = _solve_once(
+            nrp.model,
+            deadline - time.perf_counter(),
+            num_workers,
+            random_seed + 1,
+            log_search_progress,
+            stop_after_first_solution=True,
+        )
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         raise InfeasibleError(
             f"instance {instance.name}: no roster meets every hard rule "
@@ -839,7 +1041,7 @@ def solve_nrp(
     # A cover line may carry both an under and an over slack in a non-optimal solution (never
     # in an optimal one); the incumbent's value is the true penalty of its roster.
     objective = evaluate_nrp_roster(instance, _roster_from_values(values)).penalty
-    bound = int(round(solver.best_objective_bound))
+    bound = int(round(max(first_bound, solver.best_objective_bound)))
 
     def tell() -> None:
         report(
@@ -852,41 +1054,25 @@ def solve_nrp(
     tell()
     rng = random.Random(random_seed)
     size = {"employees": min(n_employees, 3), "days": min(n_days, 5), "block": min(n_days, 8)}
-    # The neighbourhood solves edit the one model in place: every `works` domain is fixed to the
-    # incumbent, and each step frees only its cells (then fixes them again to the new incumbent),
-    # so a step costs in proportion to the neighbourhood, not to the whole model.
-    model = nrp.model
-    variables = model.proto.variables
-
-    def fix(cells) -> None:
-        for e, d in cells:
-            for s, lit in enumerate(nrp.works[e][d]):
-                domain = variables[lit.index].domain
-                domain[0] = values[e][d][s]
-                domain[1] = values[e][d][s]
-
-    def release(cells) -> None:
-        for e, d in cells:
-            for s, lit in enumerate(nrp.works[e][d]):
-                domain = variables[lit.index].domain
-                domain[0] = 0
-                domain[1] = 1
-                model.add_hint(lit, values[e][d][s])
-
     all_cells = [(e, d) for e in range(n_employees) for d in range(n_days)]
-    if objective > bound:
-        fix(all_cells)
-        cutoff = model.add(sum(w * expr for expr, w in nrp.objective_terms) <= objective)
-        cutoff_domain = model.proto.constraints[cutoff.index].linear.domain
-        cutoff_shift = int(cutoff_domain[1]) - objective
     while objective > bound:
         remaining = deadline - time.perf_counter()
         if remaining < 0.3:
             break
         kind = rng.choice(("employees", "days", "days", "block"))
         if kind == "employees":
-            chosen = sorted(rng.sample(range(n_employees), size[kind]))
-            free = [(e, d) for e in chosen for d in range(n_days)]
+            # employees on and off duty on a day drawn by its penalty, so that shifts can move
+            # between them; the whole horizon of each is free
+            day = rng.choices(range(n_days), weights=_day_penalties(instance, values))[0]
+            on = [e for e in range(n_employees) if any(values[e][day])]
+            off = [e for e in range(n_employees) if not any(values[e][day])]
+            rng.shuffle(on)
+            rng.shuffle(off)
+            half = size[kind] // 2
+            picked = on[: size[kind] - half] + off[:half]
+            rest = [e for e in range(n_employees) if e not in picked]
+            picked += rng.sample(rest, size[kind] - len(picked))
+            free = [(e, d) for e in sorted(picked) for d in range(n_days)]
         else:
             width = size[kind]
             # a window around a day drawn in proportion to 1 + that day's penalty, so the search
@@ -899,11 +1085,9 @@ def solve_nrp(
                 else sorted(rng.sample(range(n_employees), max(1, n_employees // 2)))
             )
             free = [(e, d) for e in chosen for d in range(first, first + width)]
-        model.clear_hints()
-        release(free)
-        cutoff_domain[1] = objective + cutoff_shift
+        sub, sub_works = _build_neighbourhood(instance, values, free)
         sub_solver, sub_status = _solve_once(
-            model,
+            sub,
             min(neighbourhood_seconds, remaining),
             num_workers,
             rng.randrange(1 << 30),
@@ -912,18 +1096,20 @@ def solve_nrp(
         )
         if sub_status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             candidate = [[list(day) for day in row] for row in values]
-            for e, d in free:
-                candidate[e][d] = [int(sub_solver.boolean_value(lit)) for lit in nrp.works[e][d]]
-            found = evaluate_nrp_roster(instance, _roster_from_values(candidate)).penalty
-            if found <= objective:
-                improved = found < objective
+            for (e, d), row in sub_works.items():
+                candidate[e][d] = [
+                    int(item) if isinstance(item, bool) else int(sub_solver.boolean_value(item))
+                    for item in row
+                ]
+            evaluation = evaluate_nrp_roster(instance, _roster_from_values(candidate))
+            if evaluation.feasible and evaluation.penalty <= objective:
+                improved = evaluation.penalty < objective
                 values = candidate
-                objective = found
+                objective = evaluation.penalty
                 if improved:
                     tell()
             if sub_status == cp_model.OPTIMAL and len(free) == len(all_cells):
                 bound = objective  # the whole model was free: this is a proof
-        fix(free)
         limit = n_employees if kind == "employees" else n_days
         if _DEBUG:
             print(kind, size[kind], sub_solver.status_name(sub_status), f"{sub_solver.wall_time:.2f}",
