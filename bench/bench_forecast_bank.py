@@ -113,11 +113,12 @@ def methods(with_prophet: bool, auto_prophet: bool = True) -> dict[str, Forecast
         "same-slot-last-week": SameSlotLastWeek(),
         "mean-last-4-weeks": MeanLastWeeks(n_weeks=4),
         "topdown": TopDown(),
+        "topdown-regression": TopDown(daily_model="regression"),
+        "topdown-daily-prophet": TopDown(daily_model="prophet"),
         "topdown-no-month-start": TopDown(month_start_days=0),
         "auto": AutoForecaster(),
     }
     if with_prophet:
-        out["topdown-daily-prophet"] = TopDown(daily_model="prophet")
         out["prophet-default"] = ProphetPlain(uncertainty_samples=0)
         out["prophet"] = ProphetForecaster()
     if with_prophet and auto_prophet:

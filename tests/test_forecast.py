@@ -142,7 +142,7 @@ def test_topdown_recovers_an_exact_multiplicative_series():
     # No noise: the log daily-total regression and the profile are exact, so the forecast must
     # equal the generator's values, month-start uplift included (2024-06-03 .. 06-05 are days 3-5).
     history = centre(start="2024-01-01", weeks=21, aht=False)
-    out = TopDown(level_half_life_weeks=2.0).fit(history).predict(7)
+    out = TopDown(daily_model="regression", level_half_life_weeks=2.0).fit(history).predict(7)
     truth = centre(start="2024-01-01", weeks=23, aht=False)
     truth = truth.loc[truth["interval_start"] > history["interval_start"].max()]
     merged = out.merge(truth, on=["queue", "interval_start"], how="inner")
@@ -212,10 +212,17 @@ def test_interval_coverage_is_near_nominal_on_poisson_data():
 
 # ---------------------------------------------------------------- backtest
 def test_backtest_scores_exact_series():
-    # Same slot last week is exact on a weekly-periodic series away from month starts; topdown is
-    # exact everywhere (month-start effect); the scores must show it.
+    # Same slot last week is wrong around month starts; the top-down regression is exact
+    # everywhere (it has a month-start effect); the scores must show it.
     history = centre(start="2024-01-01", weeks=20, aht=False)
-    result = backtest(history, ["same-slot-last-week", "topdown"], n_origins=2)
+    result = backtest(
+        history,
+        {
+            "same-slot-last-week": "same-slot-last-week",
+            "topdown": TopDown(daily_model="regression"),
+        },
+        n_origins=2,
+    )
     scores = result.scores.set_index(["method", "horizon", "level"])
     assert scores.loc[("topdown", "week1", "interval"), "wape"] == pytest.approx(0.0, abs=1e-6)
     assert scores.loc[("topdown", "week2", "day"), "bias"] == pytest.approx(0.0, abs=1e-6)

@@ -91,3 +91,15 @@ def test_prophet_without_uncertainty_samples_gives_poisson_interval():
     assert busy.any()
     expected = stats.poisson.ppf(0.9, out.loc[busy, "calls_forecast"])
     np.testing.assert_allclose(out.loc[busy, "calls_upper"], expected)
+
+
+def test_topdown_ensemble_is_the_geometric_mean_of_its_daily_models():
+    history = centre(weeks=8, noise_seed=28, daily_total=1500.0)
+    totals = {}
+    for daily_model in ("regression", "prophet", "ensemble"):
+        out = TopDown(daily_model=daily_model).fit(history).predict(7)
+        totals[daily_model] = out.groupby(local(out["interval_start"]).dt.date)[
+            "calls_forecast"
+        ].sum()
+    expected = np.sqrt(totals["regression"] * totals["prophet"])
+    np.testing.assert_allclose(totals["ensemble"], expected, rtol=1e-9)

@@ -5,21 +5,25 @@ well over 10 % WAPE (see bench/RESULTS.md, issue 4), because each part is estima
 weeks: the mean of 4 weeks of one slot carries the Poisson noise of 4 observations, while the
 profile averages ``profile_weeks`` days and the daily total pools every slot.
 
-Daily totals (``daily_model="regression"``, the default): least squares on log daily totals of
-the last ``total_weeks`` weeks with a day-type effect (weekday, or open holiday), a day-after-
-closure effect (the day after a holiday or outage), a month-start effect (calendar days
-1 .. ``month_start_days``, when bills and statements land) and a linear trend that is used only to
-de-trend; the level of the forecast is the exponentially weighted mean (half-life
-``level_half_life_weeks``) of the de-seasonalised recent totals, held flat over the horizon.
-``daily_model="prophet"`` fits Prophet to the daily totals instead (multiplicative weekly
-seasonality, the same effects as extra regressors, holidays), for comparison.
+Daily totals, two models and their combination:
+- ``daily_model="regression"``: least squares on log daily totals of the last ``total_weeks``
+  weeks with a day-type effect (weekday, or open holiday), a day-after-closure effect (the day
+  after a holiday or outage), a month-start effect (calendar days 1 .. ``month_start_days``, when
+  bills and statements land) and a linear trend that is used only to de-trend; the level of the
+  forecast is the exponentially weighted mean (half-life ``level_half_life_weeks``) of the
+  de-seasonalised recent totals, held flat over the horizon;
+- ``daily_model="prophet"``: Prophet on the daily totals of the same window (multiplicative
+  weekly seasonality, the same effects as extra regressors, holidays);
+- ``daily_model="ensemble"`` (the default): the geometric mean of the two. On the bank series it
+  is the most robust of the three over 10 weekly origins (bench/RESULTS.md, issue 4).
 
 Intraday profile: for each day type, the mean share of each slot in the day's total over the
 last ``profile_weeks`` occurrences, blended with the pooled profile of all days when a day type has
 fewer than 3 occurrences.
 
 Prediction interval: log-normal uncertainty of the daily total (the regression's residual spread
-inflated for the level estimate), plus Poisson noise per interval.
+inflated for the level estimate; Prophet's in-sample spread; the wider of the two for the
+ensemble), plus Poisson noise per interval.
 """
 
 from __future__ import annotations
@@ -184,7 +188,7 @@ class TopDown(ForecastMethod):
     profile_weeks
         Occurrences of each day type behind its intraday profile.
     daily_model
-        "regression" (default) or "prophet".
+        "ensemble" (default: geometric mean of both), "regression" or "prophet".
     interval_level, country_holidays, special_days
         See :class:`planner.forecast.base.ForecastMethod`.
     """
@@ -198,7 +202,7 @@ class TopDown(ForecastMethod):
         level_half_life_weeks: float = 1.0,
         month_start_days: int = 5,
         profile_weeks: int = 26,
-        daily_model: str = "regression",
+        daily_model: str = "ensemble",
         interval_level: float = 0.8,
         country_holidays: str | None = None,
         special_days: SpecialDays = None,
@@ -231,44 +235,56 @@ class TopDown(ForecastMethod):
                 "The 'month_start_days' parameter of TopDown must be an integer in 0 .. 28, "
                 f"got {self.month_start_days!r}"
             )
-        if self.daily_model not in ("regression", "prophet"):
+        if self.daily_model not in ("regression", "prophet", "ensemble"):
             raise InputError(
-                "The 'daily_model' parameter of TopDown must be 'regression' or 'prophet', "
+                "The 'daily_model' parameter of TopDown must be 'regression', 'prophet' or "
+                "'ensemble', "
                 f"got {self.daily_model!r}"
             )
 
     def _fit_queue(self, grid: QueueGrid) -> _TopDownState:
         self._check()
         profiles = intraday_profiles(grid, self.profile_weeks)
-        if self.daily_model == "prophet":
+        state = _TopDownState(daily=None, prophet_json=None, profiles=profiles)
+        if self.daily_model in ("prophet", "ensemble"):
             from planner.forecast.prophet_model import fit_daily_prophet
 
-            model_json, rel_sd = fit_daily_prophet(grid, self.total_weeks, self.month_start_days)
-            return _TopDownState(
-                daily=None, prophet_json=model_json, profiles=profiles, prophet_rel_sd=rel_sd
+            state.prophet_json, state.prophet_rel_sd = fit_daily_prophet(
+                grid, self.total_weeks, self.month_start_days
             )
-        daily = fit_daily_totals(
-            grid,
-            total_weeks=self.total_weeks,
-            level_half_life_weeks=float(self.level_half_life_weeks),
-            month_start_days=self.month_start_days,
-        )
-        return _TopDownState(daily=daily, prophet_json=None, profiles=profiles)
+        if self.daily_model in ("regression", "ensemble"):
+            state.daily = fit_daily_totals(
+                grid,
+                total_weeks=self.total_weeks,
+                level_half_life_weeks=float(self.level_half_life_weeks),
+                month_start_days=self.month_start_days,
+            )
+        return state
 
     def daily_totals(
         self, state: _TopDownState, grid: QueueGrid, fut: FutureDays
     ) -> tuple[np.ndarray, np.ndarray]:
         """Daily totals and their log-scale sd for the future days, shape (n_days,) each."""
-        if state.daily is None:
+        parts = []
+        if state.prophet_json is not None:
             from planner.forecast.prophet_model import predict_daily_prophet
 
-            return predict_daily_prophet(
-                state.prophet_json, state.prophet_rel_sd, fut, self.month_start_days
+            parts.append(
+                predict_daily_prophet(
+                    state.prophet_json, state.prophet_rel_sd, fut, self.month_start_days
+                )
             )
-        d = state.daily
-        x = daily_design(fut.dates, fut.day_type, fut.after_closure, d.types, d.month_start_days)
-        totals = np.exp(x @ d.coef + d.level)
-        return totals, np.full(fut.dates.shape[0], d.rel_sd)
+        if state.daily is not None:
+            d = state.daily
+            x = daily_design(
+                fut.dates, fut.day_type, fut.after_closure, d.types, d.month_start_days
+            )
+            parts.append((np.exp(x @ d.coef + d.level), np.full(fut.dates.shape[0], d.rel_sd)))
+        if len(parts) == 1:
+            return parts[0]
+        # Ensemble: geometric mean of the two daily models; the wider of their spreads.
+        totals = np.sqrt(np.clip(parts[0][0], 0.0, None) * np.clip(parts[1][0], 0.0, None))
+        return totals, np.maximum(parts[0][1], parts[1][1])
 
     def _predict_queue(
         self, state: _TopDownState, grid: QueueGrid, fut: FutureDays
