@@ -57,7 +57,6 @@ __all__ = [
     "solve_nrp",
 ]
 
-_DEBUG = False
 OFF = -1
 """Value of a roster cell (employee, day) with no shift."""
 
@@ -962,13 +961,17 @@ def solve_nrp(
 ) -> NrpSolution:
     """Solve an instance with CP-SAT and return the best roster found with its proven bound.
 
-    Two phases. First the whole model is solved for ``first_pass_fraction`` of the time limit;
-    this gives a first roster and the proven lower bound (and stops there when it is optimal).
-    Then, for the rest of the time, a large-neighbourhood search that knows the problem's shape:
-    each step frees either a few employees over the whole horizon or every employee over a window
-    of days, fixes every other cell to the incumbent, and re-solves that sub-model with CP-SAT
-    from the incumbent as a hint; the neighbourhood grows when sub-models are solved to
-    optimality quickly and shrinks when they time out. The bound reported is the first pass's.
+    Two phases. First the whole model (:func:`build_nrp_model`) is solved for
+    ``first_pass_fraction`` of the time limit (longer if it has no roster yet); this gives a first
+    roster and the proven lower bound, and stops there when it is optimal. Then, for the rest of
+    the time, a large-neighbourhood search that knows the problem's shape: each step frees either
+    a few employees over the whole horizon (half on duty and half off on a day drawn by its
+    penalty), or every employee (or a random half) over a window of days around such a day;
+    builds the residual model of just those cells, every other cell fixed to the incumbent; and
+    solves it with CP-SAT from the incumbent as a hint. A step is kept when the independent
+    checker finds the new roster feasible and no worse. Neighbourhoods grow when solved to
+    optimality quickly and shrink when they time out. The bound reported is the first pass's
+    (or the objective, when a step that freed every cell proved optimality).
 
     Parameters
     ----------
@@ -1111,9 +1114,6 @@ def solve_nrp(
             if sub_status == cp_model.OPTIMAL and len(free) == len(all_cells):
                 bound = objective  # the whole model was free: this is a proof
         limit = n_employees if kind == "employees" else n_days
-        if _DEBUG:
-            print(kind, size[kind], sub_solver.status_name(sub_status), f"{sub_solver.wall_time:.2f}",
-                  objective, f"{time.perf_counter() - started:.1f}", flush=True)
         if sub_status == cp_model.OPTIMAL and sub_solver.wall_time < neighbourhood_seconds / 2:
             size[kind] = min(limit, size[kind] + 1)
         elif sub_status != cp_model.OPTIMAL:
