@@ -43,12 +43,16 @@ def main() -> int:
         print(f"skipped: benchmark data not found at {DATA} (see bench/RESULTS.md)")
         return 0
     with open(DATA / "best_known.csv", newline="", encoding="utf-8") as handle:
-        best_known = {row["instance"]: int(row["best_known_solution"]) for row in csv.DictReader(handle)}
+        best_known = {
+            row["instance"]: int(row["best_known_solution"]) for row in csv.DictReader(handle)
+        }
     print(
         f"Curtois & Qu NRP, {args.seconds:.0f} s each, num_workers={args.workers}, "
         f"random_seed={args.seed}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
     )
-    header = f"{'instance':<11}{'objective':>10}{'best':>8}{'gap %':>8}{'bound':>8}{'seconds':>9}  check"
+    header = (
+        f"{'instance':<11}{'objective':>10}{'best':>8}{'gap %':>8}{'bound':>8}{'seconds':>9}  check"
+    )
     print(header)
     print("-" * len(header))
     gaps: list[float] = []
@@ -67,8 +71,10 @@ def main() -> int:
             random_seed=args.seed,
         )
         evaluation = evaluate_nrp_roster(instance, solution.roster)
-        check = "ok" if evaluation.feasible and evaluation.penalty == solution.objective else (
-            f"MISMATCH penalty={evaluation.penalty} violations={len(evaluation.violations)}"
+        check = (
+            "ok"
+            if evaluation.feasible and evaluation.penalty == solution.objective
+            else (f"MISMATCH penalty={evaluation.penalty} violations={len(evaluation.violations)}")
         )
         best = best_known[name]
         gap = 100.0 * (evaluation.penalty - best) / best

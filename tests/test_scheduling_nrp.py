@@ -203,14 +203,26 @@ def test_checker_penalty_by_hand() -> None:
 @pytest.mark.parametrize(
     ("roster", "message"),
     [
-        ([[OFF, 0, 0, 0, 0, OFF, OFF], [OFF, 1, 1, 1, OFF, OFF, OFF]], "4 consecutive shifts, max 3"),
-        ([[OFF, 0, OFF, OFF, 0, 0, OFF], [OFF, 1, 1, 1, OFF, OFF, OFF]], "1 consecutive shifts, min 2"),
-        ([[OFF, 0, 0, OFF, 0, 0, OFF], [OFF, 1, 1, 1, OFF, OFF, OFF]], "1 consecutive days off, min 2"),
+        (
+            [[OFF, 0, 0, 0, 0, OFF, OFF], [OFF, 1, 1, 1, OFF, OFF, OFF]],
+            "4 consecutive shifts, max 3",
+        ),
+        (
+            [[OFF, 0, OFF, OFF, 0, 0, OFF], [OFF, 1, 1, 1, OFF, OFF, OFF]],
+            "1 consecutive shifts, min 2",
+        ),
+        (
+            [[OFF, 0, 0, OFF, 0, 0, OFF], [OFF, 1, 1, 1, OFF, OFF, OFF]],
+            "1 consecutive days off, min 2",
+        ),
         ([[0, 0, 0, OFF, OFF, OFF, OFF], [OFF, 1, 1, 1, OFF, OFF, OFF]], "works on a day off"),
         ([[OFF, 0, 0, 0, OFF, OFF, OFF], [OFF, 1, 0, 0, OFF, OFF, OFF]], "N followed by D"),
         ([[OFF, OFF, OFF, OFF, OFF, OFF, 0], [OFF, 1, 1, 1, OFF, OFF, OFF]], "960, 2400"),
         ([[OFF, 1, 1, OFF, OFF, OFF, OFF], [OFF, 1, 1, 1, OFF, OFF, OFF]], "2 shifts N, max 0"),
-        ([[OFF, OFF, OFF, OFF, 0, 0, 0], [OFF, 1, 1, 1, OFF, 1, OFF]], "1 consecutive shifts, min 2"),
+        (
+            [[OFF, OFF, OFF, OFF, 0, 0, 0], [OFF, 1, 1, 1, OFF, 1, OFF]],
+            "1 consecutive shifts, min 2",
+        ),
     ],
     ids=["max-run", "min-run", "min-off", "day-off", "succession", "minutes", "max-type", "edge"],
 )

@@ -79,7 +79,16 @@ def test_reader_fields(tmp_path) -> None:
         ({"maxStart": "[1]"}, "maxStart must have shiftTypes"),
         ({"weightOverCover": "-1"}, "weightOverCover must be >= 0"),
     ],
-    ids=["not-a-number", "demand-length", "interval", "start-range", "length", "int", "sizes", "neg"],
+    ids=[
+        "not-a-number",
+        "demand-length",
+        "interval",
+        "start-range",
+        "length",
+        "int",
+        "sizes",
+        "neg",
+    ],
 )
 def test_reader_errors(fields: dict[str, str], match: str) -> None:
     with pytest.raises(InputError, match=match):

@@ -244,7 +244,9 @@ def parse_nrp_instance(text: str, name: str = "instance", source: str = "<text>"
                 f"{source} line {line_number}: data {line!r} before the first SECTION_ header"
             )
         sections[current].append((line_number, line))
-    missing = [s for s in ("SECTION_HORIZON", "SECTION_SHIFTS", "SECTION_STAFF") if s not in sections]
+    missing = [
+        s for s in ("SECTION_HORIZON", "SECTION_SHIFTS", "SECTION_STAFF") if s not in sections
+    ]
     if missing:
         raise InputError(f"{source}: missing section {missing[0]}, expected all of {_SECTIONS}")
 
@@ -300,8 +302,7 @@ def parse_nrp_instance(text: str, name: str = "instance", source: str = "<text>"
         day = integer(value, line_number, "day")
         if day >= horizon_days:
             raise InputError(
-                f"{source} line {line_number}: day must be < horizon_days={horizon_days}, "
-                f"got {day}"
+                f"{source} line {line_number}: day must be < horizon_days={horizon_days}, got {day}"
             )
         return day
 
@@ -330,9 +331,7 @@ def parse_nrp_instance(text: str, name: str = "instance", source: str = "<text>"
                 min_total_minutes=integer(parts[3], line_number, "min_total_minutes"),
                 max_consecutive_shifts=integer(parts[4], line_number, "max_consecutive_shifts"),
                 min_consecutive_shifts=integer(parts[5], line_number, "min_consecutive_shifts"),
-                min_consecutive_days_off=integer(
-                    parts[6], line_number, "min_consecutive_days_off"
-                ),
+                min_consecutive_days_off=integer(parts[6], line_number, "min_consecutive_days_off"),
                 max_weekends=integer(parts[7], line_number, "max_weekends"),
             )
         )
@@ -408,9 +407,7 @@ def _runs(worked: Sequence[bool]) -> list[tuple[bool, int, int]]:
     return runs
 
 
-def evaluate_nrp_roster(
-    instance: NrpInstance, roster: Sequence[Sequence[int]]
-) -> NrpEvaluation:
+def evaluate_nrp_roster(instance: NrpInstance, roster: Sequence[Sequence[int]]) -> NrpEvaluation:
     """Penalty and hard-rule violations of a roster, computed directly from the instance.
 
     Parameters
@@ -424,7 +421,11 @@ def evaluate_nrp_roster(
     NrpEvaluation
         The penalty by component and one message per broken hard rule.
     """
-    n_employees, n_days, n_shifts = len(instance.employees), instance.horizon_days, len(instance.shifts)
+    n_employees, n_days, n_shifts = (
+        len(instance.employees),
+        instance.horizon_days,
+        len(instance.shifts),
+    )
     if len(roster) != n_employees or any(len(row) != n_days for row in roster):
         raise InputError(
             f"roster must have shape ({n_employees}, {n_days}) (employees, days), "
@@ -632,9 +633,7 @@ def add_shift_limits(model, nrp: NrpModel, instance: NrpInstance) -> list[tuple[
             for d in range(n_days)
             for s, shift in enumerate(instance.shifts)
         )
-        model.add_linear_constraint(
-            minutes, employee.min_total_minutes, employee.max_total_minutes
-        )
+        model.add_linear_constraint(minutes, employee.min_total_minutes, employee.max_total_minutes)
     return []
 
 

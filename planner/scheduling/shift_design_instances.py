@@ -188,14 +188,16 @@ def read_shift_design_instance(path: str | Path) -> ShiftDesignInstance:
 def parse_shift_design_instance(
     text: str, name: str = "instance", source: str = "<text>"
 ) -> ShiftDesignInstance:
-    """Parse the text of a ``.dzn`` shift design instance (see :func:`read_shift_design_instance`)."""
+    """Parse the text of a ``.dzn`` instance (see :func:`read_shift_design_instance`)."""
     raw = parse_dzn(text, source)
     for field_name, kind in _FIELDS.items():
         if field_name not in raw:
             raise InputError(f"{source}: missing field {field_name}")
         value = raw[field_name]
         if (kind == "int_list") != isinstance(value, list):
-            raise InputError(f"{source}: {field_name} must be {kind.replace('_', ' ')}, got {value}")
+            raise InputError(
+                f"{source}: {field_name} must be {kind.replace('_', ' ')}, got {value}"
+            )
         items = value if isinstance(value, list) else [value]
         if kind != "number" and any(v.denominator != 1 for v in items):
             raise InputError(f"{source}: {field_name} must hold integers, got {value}")
@@ -500,7 +502,9 @@ def solve_shift_design(
     design = tuple(tuple(int(solver.value(v)) for v in row) for row in heads)
     # The model's value can exceed the design's true cost when a slot carries both an under and
     # an over slack (allowed, never optimal); report the cost of the design itself.
-    objective = min(int(round(solver.objective_value)), evaluate_shift_design(instance, design).objective)
+    objective = min(
+        int(round(solver.objective_value)), evaluate_shift_design(instance, design).objective
+    )
     bound = int(round(solver.best_objective_bound))
     report(progress, f"shift design {instance.name} objective={objective} bound={bound}", 1, 1)
     return ShiftDesignSolution(
