@@ -38,7 +38,7 @@ from planner.scheduling.rules import ScheduleRules
 
 HINT_SHARE = 0.2
 """Most of the time limit spent turning a legal week per agent into a complete hint."""
-LP_SHARE = 0.15
+LP_SHARE = 0.25
 """Most of the time limit spent proving a bound by the LP relaxation when CP-SAT stops early."""
 
 __all__ = ["DesignVars", "ShiftDesign", "add_design_model", "design_shifts", "heads_per_slot"]

@@ -21,6 +21,9 @@ from planner.scheduling.problem import Problem
 
 __all__ = ["assign_design", "greedy_roster"]
 
+LENGTH_PRICE = 0.7
+"""Heads-missing-per-slot a shift slot must cover to be worth its length in the greedy week."""
+
 
 def greedy_roster(problem: Problem) -> dict[int, list[int]] | None:
     """A legal assignment ``{agent index: [shift type indices]}`` or None when none is found.
@@ -82,9 +85,21 @@ def greedy_roster(problem: Problem) -> dict[int, list[int]] | None:
                 options = [by_day_clock.get((d, tpl, clock)) for d in days]
                 if any(not o for o in options):
                     continue
-                chosen = _fit_lengths(problem, options, target, min_minutes, max_minutes)
+                # lengths by worth (heads still missing minus a price per slot) when the hours
+                # allow, else lengths that meet the contract
+                worth = [
+                    max(o, key=lambda x: value([x]) - LENGTH_PRICE * (types[x].end_slot - types[x].start_slot))
+                    for o in options
+                ]
+                total = sum(types[x].paid_minutes for x in worth)
+                chosen = (
+                    worth
+                    if min_minutes <= total <= max_minutes
+                    else _fit_lengths(problem, options, target, min_minutes, max_minutes)
+                )
                 if chosen is not None:
-                    candidates.append((value(chosen), chosen))
+                    candidates.append((value(chosen) - LENGTH_PRICE * sum(
+                        types[x].end_slot - types[x].start_slot for x in chosen), chosen))
             candidates.sort(key=lambda c: -c[0])
             for _score, chosen in candidates:
                 if _rest_ok(problem, chosen, rest_minutes):
