@@ -35,6 +35,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from planner.errors import InputError
 from planner.progress import ProgressCallback, report
@@ -160,9 +161,9 @@ class NrpEvaluation:
 class NrpModel:
     """A built CP-SAT model: ``works[e][d][s]`` Boolean per employee, day, shift index."""
 
-    model: object
-    works: list[list[list[object]]]
-    objective_terms: list[tuple[object, int]] = field(default_factory=list)
+    model: Any
+    works: list[list[list[Any]]]
+    objective_terms: list[tuple[Any, int]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -581,7 +582,7 @@ def add_min_run(model, literals: Sequence, min_run: int, check_edges: bool = Fal
 # --------------------------------------------------------------------------------------------
 
 
-def add_one_shift_per_day(model, nrp: NrpModel, instance: NrpInstance) -> list[tuple[object, int]]:
+def add_one_shift_per_day(model, nrp: NrpModel, instance: NrpInstance) -> list[tuple[Any, int]]:
     """At most one shift per employee and day; none on pre-assigned days off. No cost terms."""
     for e, employee in enumerate(instance.employees):
         for d in range(instance.horizon_days):
@@ -592,9 +593,7 @@ def add_one_shift_per_day(model, nrp: NrpModel, instance: NrpInstance) -> list[t
     return []
 
 
-def add_forbidden_successions(
-    model, nrp: NrpModel, instance: NrpInstance
-) -> list[tuple[object, int]]:
+def add_forbidden_successions(model, nrp: NrpModel, instance: NrpInstance) -> list[tuple[Any, int]]:
     """Shift ``a`` on day d forbids each of its ``forbidden_next`` shifts on day d+1.
 
     Shifts with the same forbidden set are grouped; since an employee works at most one shift a
@@ -617,7 +616,7 @@ def add_forbidden_successions(
     return []
 
 
-def add_shift_limits(model, nrp: NrpModel, instance: NrpInstance) -> list[tuple[object, int]]:
+def add_shift_limits(model, nrp: NrpModel, instance: NrpInstance) -> list[tuple[Any, int]]:
     """Max shifts per type, and total minutes within [min, max] for every employee."""
     n_days = instance.horizon_days
     for e, employee in enumerate(instance.employees):
@@ -638,8 +637,8 @@ def add_shift_limits(model, nrp: NrpModel, instance: NrpInstance) -> list[tuple[
 
 
 def add_sequence_rules(
-    model, nrp: NrpModel, instance: NrpInstance, day_works: list[list[object]]
-) -> list[tuple[object, int]]:
+    model, nrp: NrpModel, instance: NrpInstance, day_works: list[list[Any]]
+) -> list[tuple[Any, int]]:
     """Max/min consecutive shifts and min consecutive days off as forbidden-pattern clauses."""
     for e, employee in enumerate(instance.employees):
         add_max_run(model, day_works[e], employee.max_consecutive_shifts)
@@ -649,8 +648,8 @@ def add_sequence_rules(
 
 
 def add_weekend_limit(
-    model, nrp: NrpModel, instance: NrpInstance, day_works: list[list[object]]
-) -> list[tuple[object, int]]:
+    model, nrp: NrpModel, instance: NrpInstance, day_works: list[list[Any]]
+) -> list[tuple[Any, int]]:
     """At most ``max_weekends`` worked weekends, via one Boolean per (employee, weekend)."""
     for e, employee in enumerate(instance.employees):
         worked_weekends = []
@@ -665,11 +664,11 @@ def add_weekend_limit(
     return []
 
 
-def add_requests(model, nrp: NrpModel, instance: NrpInstance) -> list[tuple[object, int]]:
+def add_requests(model, nrp: NrpModel, instance: NrpInstance) -> list[tuple[Any, int]]:
     """Shift-on requests cost their weight when not worked, shift-off requests when worked."""
     index = {s.shift_id: i for i, s in enumerate(instance.shifts)}
     row = {e.employee_id: i for i, e in enumerate(instance.employees)}
-    terms: list[tuple[object, int]] = []
+    terms: list[tuple[Any, int]] = []
     for request in instance.shift_on_requests:
         lit = nrp.works[row[request.employee_id]][request.day][index[request.shift_id]]
         terms.append((lit.Not(), request.weight))
@@ -679,11 +678,11 @@ def add_requests(model, nrp: NrpModel, instance: NrpInstance) -> list[tuple[obje
     return terms
 
 
-def add_cover(model, nrp: NrpModel, instance: NrpInstance) -> list[tuple[object, int]]:
+def add_cover(model, nrp: NrpModel, instance: NrpInstance) -> list[tuple[Any, int]]:
     """Heads per (day, shift) against the requirement; under- and over-cover integer slacks."""
     index = {s.shift_id: i for i, s in enumerate(instance.shifts)}
     n_employees = len(instance.employees)
-    terms: list[tuple[object, int]] = []
+    terms: list[tuple[Any, int]] = []
     for line in instance.cover:
         s = index[line.shift_id]
         heads = sum(nrp.works[e][line.day][s] for e in range(n_employees))
@@ -730,7 +729,7 @@ def build_nrp_model(instance: NrpInstance) -> NrpModel:
             model.add(sum(works[e][d]) == on)
             row.append(on)
         day_works.append(row)
-    terms: list[tuple[object, int]] = []
+    terms: list[tuple[Any, int]] = []
     terms += add_one_shift_per_day(model, nrp, instance)
     terms += add_forbidden_successions(model, nrp, instance)
     terms += add_shift_limits(model, nrp, instance)
@@ -795,14 +794,14 @@ def _build_neighbourhood(
     index = {s.shift_id: i for i, s in enumerate(shifts)}
     free = set(free_cells)
     employees = sorted({e for e, _ in free})
-    works: dict[tuple[int, int], list] = {}
+    works: dict[tuple[int, int], list[Any]] = {}
     for e in employees:
         employee = instance.employees[e]
         days_off = set(instance.days_off.get(employee.employee_id, ()))
         for d in range(n_days):
             if (e, d) not in free:
                 continue
-            row = []
+            row: list[Any] = []
             for s, shift in enumerate(shifts):
                 if d in days_off or employee.max_shifts.get(shift.shift_id, n_days) == 0:
                     row.append(False)
@@ -820,7 +819,7 @@ def _build_neighbourhood(
 
     for e in employees:
         employee = instance.employees[e]
-        on_duty = []
+        on_duty: list[Any] = []
         for d in range(n_days):
             if (e, d) in works:
                 row = lits(works[(e, d)])
@@ -861,7 +860,7 @@ def _build_neighbourhood(
         add_max_run(model, on_duty, employee.max_consecutive_shifts)
         add_min_run(model, on_duty, employee.min_consecutive_shifts)
         add_min_run(model, [_negate(w) for w in on_duty], employee.min_consecutive_days_off)
-        weekend_items = []
+        weekend_items: list[Any] = []
         for sat, sun in instance.weekends:
             a, b = on_duty[sat], on_duty[sun]
             if isinstance(a, bool) and isinstance(b, bool):
@@ -894,7 +893,7 @@ def _build_neighbourhood(
             if (e, d) in works and len(lits(works[(e, d)])) > 1:
                 model.add_at_most_one(lits(works[(e, d)]))
 
-    terms: list[tuple[object, int]] = []
+    terms: list[tuple[Any, int]] = []
     row_of = {emp.employee_id: i for i, emp in enumerate(instance.employees)}
     for request in instance.shift_on_requests:
         key = (row_of[request.employee_id], request.day)

@@ -34,6 +34,7 @@ import time
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 from planner.errors import InfeasibleError, InputError
 from planner.progress import ProgressCallback, report
@@ -142,10 +143,10 @@ class ShiftDesignSolution:
     wall_seconds: float
 
 
-def parse_dzn(text: str, source: str = "<text>") -> dict[str, object]:
+def parse_dzn(text: str, source: str = "<text>") -> dict[str, Fraction | list[Fraction]]:
     """Parse the ``name = value;`` assignments of a MiniZinc data file (ints, numbers, lists)."""
     text = re.sub(r"%[^\n]*", "", text)
-    values: dict[str, object] = {}
+    values: dict[str, Fraction | list[Fraction]] = {}
     for statement in text.split(";"):
         statement = statement.strip()
         if not statement:
@@ -204,13 +205,16 @@ def parse_shift_design_instance(
         if any(v < 0 for v in items):
             raise InputError(f"{source}: {field_name} must be >= 0, got {value}")
 
-    def ints(field_name: str) -> tuple[int, ...]:
-        return tuple(int(v) for v in raw[field_name])  # type: ignore[union-attr]
+    lists = {k: v for k, v in raw.items() if isinstance(v, list)}
+    scalars = {k: v for k, v in raw.items() if isinstance(v, Fraction)}
 
-    interval = int(raw["interval"])  # type: ignore[arg-type]
+    def ints(field_name: str) -> tuple[int, ...]:
+        return tuple(int(v) for v in lists[field_name])
+
+    interval = int(scalars["interval"])
     if interval <= 0 or 1440 % interval:
         raise InputError(f"{source}: interval must divide 1440 minutes, got {interval}")
-    days = int(raw["days"])  # type: ignore[arg-type]
+    days = int(scalars["days"])
     demand = ints("demand")
     slots = 1440 // interval
     if len(demand) != days * slots:
@@ -218,12 +222,12 @@ def parse_shift_design_instance(
             f"{source}: demand must have days * 1440 / interval = {days * slots} values, "
             f"got {len(demand)}"
         )
-    n_types = int(raw["shiftTypes"])  # type: ignore[arg-type]
+    n_types = int(scalars["shiftTypes"])
     for field_name in ("minStart", "maxStart", "minLength", "maxLength"):
-        if len(raw[field_name]) != n_types:  # type: ignore[arg-type]
+        if len(lists[field_name]) != n_types:
             raise InputError(
                 f"{source}: {field_name} must have shiftTypes = {n_types} values, "
-                f"got {len(raw[field_name])}"  # type: ignore[arg-type]
+                f"got {len(lists[field_name])}"
             )
     min_start, max_start = ints("minStart"), ints("maxStart")
     min_length, max_length = ints("minLength"), ints("maxLength")
@@ -247,13 +251,13 @@ def parse_shift_design_instance(
         max_start_slot=max_start,
         min_length_slots=min_length,
         max_length_slots=max_length,
-        min_duties_per_week=raw["minDuties"],  # type: ignore[arg-type]
-        max_duties_per_week=raw["maxDuties"],  # type: ignore[arg-type]
-        avg_minutes_per_week=int(raw["avgMinutes"]),  # type: ignore[arg-type]
-        weight_under_cover=int(raw["weightUnderCover"]),  # type: ignore[arg-type]
-        weight_over_cover=int(raw["weightOverCover"]),  # type: ignore[arg-type]
-        weight_duties_per_week=int(raw["weightDutiesPerWeek"]),  # type: ignore[arg-type]
-        weight_shift_instances=int(raw["weightShiftInstances"]),  # type: ignore[arg-type]
+        min_duties_per_week=scalars["minDuties"],
+        max_duties_per_week=scalars["maxDuties"],
+        avg_minutes_per_week=int(scalars["avgMinutes"]),
+        weight_under_cover=int(scalars["weightUnderCover"]),
+        weight_over_cover=int(scalars["weightOverCover"]),
+        weight_duties_per_week=int(scalars["weightDutiesPerWeek"]),
+        weight_shift_instances=int(scalars["weightShiftInstances"]),
     )
 
 
@@ -344,16 +348,16 @@ def evaluate_shift_design(
 # --------------------------------------------------------------------------------------------
 
 
-def add_cover_terms(model, instance: ShiftDesignInstance, heads) -> list[tuple[object, int]]:
+def add_cover_terms(model, instance: ShiftDesignInstance, heads) -> list[tuple[Any, int]]:
     """Heads per week slot against demand: under-cover (hard when its weight is 0) and over."""
-    cover: list[list[object]] = [[] for _ in instance.demand]
+    cover: list[list[Any]] = [[] for _ in instance.demand]
     for i, shift in enumerate(instance.shifts):
         for day in range(instance.days):
             for slot in _covered_slots(instance, shift, day):
                 cover[slot].append(heads[i][day])
     minutes = instance.interval_minutes
     peak = max(instance.demand, default=0)
-    terms: list[tuple[object, int]] = []
+    terms: list[tuple[Any, int]] = []
     for slot, demand in enumerate(instance.demand):
         staffed = sum(cover[slot])
         over = model.new_int_var(0, 2 * peak + 1, f"over[{slot}]")
@@ -368,9 +372,9 @@ def add_cover_terms(model, instance: ShiftDesignInstance, heads) -> list[tuple[o
     return terms
 
 
-def add_shift_count_terms(model, instance: ShiftDesignInstance, heads) -> list[tuple[object, int]]:
+def add_shift_count_terms(model, instance: ShiftDesignInstance, heads) -> list[tuple[Any, int]]:
     """One Boolean per shift, true when the shift is used on any day; each costs its weight."""
-    terms: list[tuple[object, int]] = []
+    terms: list[tuple[Any, int]] = []
     for i, shift in enumerate(instance.shifts):
         used = model.new_bool_var(f"shift_used[start={shift[0]},length={shift[1]}]")
         for day in range(instance.days):
@@ -382,7 +386,7 @@ def add_shift_count_terms(model, instance: ShiftDesignInstance, heads) -> list[t
     return terms
 
 
-def add_duties_terms(model, instance: ShiftDesignInstance, heads) -> list[tuple[object, int]]:
+def add_duties_terms(model, instance: ShiftDesignInstance, heads) -> list[tuple[Any, int]]:
     """Average duties per week within [minDuties, maxDuties]: hard (weight 0) or a cost.
 
     With ``D`` duties, ``W`` worked minutes and ``A = avgMinutes`` the average is ``D * A / W``.
@@ -441,7 +445,7 @@ def build_shift_design_model(instance: ShiftDesignInstance):
         for shift in instance.shifts
     ]
     del peak
-    terms: list[tuple[object, int]] = []
+    terms: list[tuple[Any, int]] = []
     terms += add_cover_terms(model, instance, heads)
     terms += add_shift_count_terms(model, instance, heads)
     terms += add_duties_terms(model, instance, heads)
