@@ -461,3 +461,67 @@ def test_roster_never_breaks_a_hard_rule(
         return
     found = check_roster(result.roster, result.activities, rules, dates=DATES, interval_minutes=60)
     assert found.empty, found.to_string()
+
+
+# ------------------------------------------------------------------------------------------
+# the command line
+
+
+@pytest.mark.slow
+def test_schedule_command_writes_outputs_and_explains_bad_rules(tmp_path, capsys) -> None:
+    import json
+
+    from planner.cli import main
+
+    frame = requirements({(d, h): 1 for d in range(2) for h in range(9, 15)})
+    req_path = tmp_path / "requirements.csv"
+    frame.to_csv(req_path, index=False)
+    rules_path = tmp_path / "rules.toml"
+    rules_path.write_text(
+        """
+[weekly]
+min_rest_hours = 11
+[costs]
+late_call = 0.0
+under_coverage_hour = 5.0
+[[shift_templates]]
+name = "day"
+earliest_start = "08:00"
+latest_start = "10:00"
+start_step_minutes = 60
+lengths_minutes = [360]
+[[agents]]
+id = "A1"
+min_days = 0
+max_days = 2
+min_hours = 0
+max_hours = 12
+""",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    main(
+        [
+            "schedule",
+            str(req_path),
+            "--rules",
+            str(rules_path),
+            "-o",
+            str(out),
+            "--time-limit-seconds",
+            "5",
+            "--tz",
+            TZ,
+        ]
+    )
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["status"] in ("OPTIMAL", "FEASIBLE")
+    roster = pd.read_csv(out / "roster.csv")
+    assert set(roster["agent_id"]) == {"A1"} and len(roster) == 2
+    assert (out / "coverage.csv").exists() and (out / "activities.csv").exists()
+
+    rules_path.write_text(rules_path.read_text().replace('"08:00"', '"8am"'), encoding="utf-8")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["schedule", str(req_path), "--rules", str(rules_path), "-o", str(out)])
+    assert exit_info.value.code == 2
+    assert "shift_templates[0].earliest_start" in capsys.readouterr().err
