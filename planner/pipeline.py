@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -62,6 +63,8 @@ class PipelineResult:
         What the run assumed or left out, for people (gaps in the history, solver status, ...).
     frames
         The in-memory frames behind the outputs by label (for notebooks and the report).
+    seconds
+        Wall-clock seconds each stage took.
     """
 
     out_dir: Path
@@ -70,6 +73,7 @@ class PipelineResult:
     stages: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
 
 
 def _window(
@@ -247,6 +251,14 @@ def run_plan(
 
     # history ------------------------------------------------------------------------------------
     report(progress, "plan", 0, total)
+    clock = [time.perf_counter()]
+
+    def done(step: int) -> None:
+        now = time.perf_counter()
+        result.seconds[STAGES[step - 1]] = now - clock[0]
+        clock[0] = now
+        report(progress, "plan", step, total)
+
     frame = history
     if config.timezone is not None:
         frame = frame.assign(interval_start=frame["interval_start"].dt.tz_convert(config.timezone))
@@ -273,7 +285,7 @@ def run_plan(
         _write(result, "history_gaps", load.gaps, "history_gaps", fmt)
     result.frames["history"] = fit
     result.stages["history"] = "ran"
-    report(progress, "plan", 1, total)
+    done(1)
 
     # forecast -----------------------------------------------------------------------------------
     last_day = fit["interval_start"].max().normalize()
@@ -300,13 +312,13 @@ def run_plan(
     _write(result, "forecast", forecast, "forecast", fmt)
     _write(result, "forecast_methods", run.choices_frame(), "forecast_methods", fmt)
     result.stages["forecast"] = "ran"
-    report(progress, "plan", 2, total)
+    done(2)
 
     # staffing -----------------------------------------------------------------------------------
     requirements = _per_queue_required(forecast, config, interval_minutes)
     _write(result, "requirements", requirements, "requirements", fmt)
     result.stages["staffing"] = "ran"
-    report(progress, "plan", 3, total)
+    done(3)
 
     # schedule -----------------------------------------------------------------------------------
     heads: pd.DataFrame | None = None
@@ -327,7 +339,7 @@ def run_plan(
             how="left",
         )
         plan["agents_scheduled"] = plan["agents_scheduled"].fillna(0).astype(np.int64)
-    report(progress, "plan", 4, total)
+    done(4)
 
     # evaluate -----------------------------------------------------------------------------------
     plan = plan.loc[
@@ -344,18 +356,18 @@ def run_plan(
     _write(result, "missing_target", missing.reset_index(drop=True), "missing_target", fmt)
     result.summary = totals
     result.stages["evaluate"] = "ran"
-    report(progress, "plan", 5, total)
+    done(5)
 
     # scenarios ----------------------------------------------------------------------------------
     _scenarios(result, forecast, plan, config, interval_minutes, fmt)
-    report(progress, "plan", 6, total)
+    done(6)
 
     # accuracy -----------------------------------------------------------------------------------
     if actuals.empty:
         result.stages["accuracy"] = "not run: no history inside the plan window to compare with"
     else:
         _accuracy(result, forecast, plan, fit, actuals, config, interval_minutes, fmt)
-    report(progress, "plan", 7, total)
+    done(7)
 
     # report -------------------------------------------------------------------------------------
     summary_path = out / "plan_summary.json"
@@ -402,7 +414,7 @@ def run_plan(
         )
     else:
         result.stages["report"] = "not run: output.report is false"
-    report(progress, "plan", 8, total)
+    done(8)
     return result
 
 
