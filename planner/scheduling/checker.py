@@ -172,7 +172,8 @@ def check_roster(
                         agent_id,
                         date,
                         "break_gap",
-                        f"{rule.name} starts {gap:g} min after the previous break, expected >= {rule.min_gap_minutes}",
+                        f"{rule.name} starts {gap:g} min after the previous break, "
+                        f"expected >= {rule.min_gap_minutes}",
                     )
             previous_end = act.end
 
@@ -217,7 +218,8 @@ def check_roster(
                         agent_id,
                         starts[0].date(),
                         "min_rest_hours",
-                        f"rests {rest_h:g} h after last week's final shift, at least {weekly.min_rest_hours:g} h",
+                        f"rests {rest_h:g} h after last week's final shift, "
+                        f"at least {weekly.min_rest_hours:g} h",
                     )
             prev_start = pd.to_datetime(prev["shift_start"], utc=True)
             if weekly.alternate_weekends_off and starts:
@@ -233,7 +235,8 @@ def check_roster(
                     agent_id,
                     starts[i].date(),
                     "min_rest_hours",
-                    f"rests {rest_h:g} h before {starts[i]:%a %H:%M}, at least {weekly.min_rest_hours:g} h",
+                    f"rests {rest_h:g} h before {starts[i]:%a %H:%M}, "
+                    f"at least {weekly.min_rest_hours:g} h",
                 )
         if weekly.min_consecutive_days_off and n_days >= weekly.min_consecutive_days_off:
             worked = {s.date() for s in starts}
@@ -246,7 +249,8 @@ def check_roster(
                     agent_id,
                     None,
                     "min_consecutive_days_off",
-                    f"longest run of days off is {best}, at least {weekly.min_consecutive_days_off} required",
+                    f"longest run of days off is {best}, "
+                    f"at least {weekly.min_consecutive_days_off} required",
                 )
         tol = weekly.start_time_tolerance_minutes
         if tol is not None and starts:

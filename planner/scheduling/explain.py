@@ -51,7 +51,8 @@ def _agent_findings(problem: Problem) -> list[str]:
         )
         if min_days > 0 and not days:
             findings.append(
-                f"agent {agent.agent_id} must work at least {min_days} days but no shift fits their "
+                f"agent {agent.agent_id} must work at least {min_days} days but no shift fits "
+                "their "
                 "availability, templates and days off"
             )
             continue
@@ -74,7 +75,8 @@ def _agent_findings(problem: Problem) -> list[str]:
         usable = sorted(best_per_day.values(), reverse=True)[: min(agent.max_days, n_days)]
         if sum(usable) < min_minutes:
             findings.append(
-                f"agent {agent.agent_id}'s contract of {_fmt_hours(agent.min_hours * prorate)} cannot "
+                f"agent {agent.agent_id}'s contract of {_fmt_hours(agent.min_hours * prorate)} "
+                "cannot "
                 f"be met with {len(days)} available days ({day_list}) and at most {agent.max_days} "
                 f"worked (the longest shifts pay {_fmt_hours(sum(usable) / 60)})"
             )
@@ -121,7 +123,8 @@ def _coverage_findings(problem: Problem) -> list[str]:
         ):
             t += 1
         findings.append(
-            f"{_slot_label(problem, first, t)} needs {int(problem.required[first])} agents, at most "
+            f"{_slot_label(problem, first, t)} needs {int(problem.required[first])} agents, "
+            "at most "
             f"{int(reachable[first])} are available"
         )
         t += 1

@@ -88,7 +88,12 @@ def greedy_roster(problem: Problem) -> dict[int, list[int]] | None:
                 # lengths by worth (heads still missing minus a price per slot) when the hours
                 # allow, else lengths that meet the contract
                 worth = [
-                    max(o, key=lambda x: value([x]) - LENGTH_PRICE * (types[x].end_slot - types[x].start_slot))
+                    max(
+                        o,
+                        key=lambda x: (
+                            value([x]) - LENGTH_PRICE * (types[x].end_slot - types[x].start_slot)
+                        ),
+                    )
                     for o in options
                 ]
                 total = sum(types[x].paid_minutes for x in worth)
@@ -98,8 +103,14 @@ def greedy_roster(problem: Problem) -> dict[int, list[int]] | None:
                     else _fit_lengths(problem, options, target, min_minutes, max_minutes)
                 )
                 if chosen is not None:
-                    candidates.append((value(chosen) - LENGTH_PRICE * sum(
-                        types[x].end_slot - types[x].start_slot for x in chosen), chosen))
+                    candidates.append(
+                        (
+                            value(chosen)
+                            - LENGTH_PRICE
+                            * sum(types[x].end_slot - types[x].start_slot for x in chosen),
+                            chosen,
+                        )
+                    )
             candidates.sort(key=lambda c: -c[0])
             for _score, chosen in candidates:
                 if _rest_ok(problem, chosen, rest_minutes):
@@ -119,7 +130,7 @@ def greedy_roster(problem: Problem) -> dict[int, list[int]] | None:
 def _fit_lengths(
     problem: Problem, options: list[list[int]], target: int, lo: int, hi: int
 ) -> list[int] | None:
-    """One type per day with total paid minutes in [lo, hi], as close to ``target`` as greedy gets."""
+    """One type per day, total paid minutes in [lo, hi], near ``target`` (greedy)."""
     types = problem.shift_types
     chosen = []
     remaining = target

@@ -157,7 +157,8 @@ def write_schedule(
 ) -> dict[str, Path]:
     """Write roster.csv, activities.csv, coverage.csv and summary.json into ``out_dir``.
 
-    CSVs go through :func:`planner.io.write_frame` (ISO 8601 timestamps with their UTC offset). Returns the written paths by label.
+    CSVs go through :func:`planner.io.write_frame` (ISO 8601 timestamps with their UTC
+    offset). Returns the written paths by label.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -132,7 +132,8 @@ def prepare_problem(
     missing = [c for c in REQUIRED_COLUMNS if c not in requirements.columns]
     if missing:
         raise InputError(
-            f"requirements: column {missing[0]!r} is missing; expected columns {list(REQUIRED_COLUMNS)}"
+            f"requirements: column {missing[0]!r} is missing; "
+            f"expected columns {list(REQUIRED_COLUMNS)}"
         )
     if len(requirements) == 0:
         raise InputError("requirements: no rows; expected at least one interval")
@@ -140,7 +141,8 @@ def prepare_problem(
     starts = frame["interval_start"]
     if not isinstance(starts.dtype, pd.DatetimeTZDtype):
         raise InputError(
-            f"requirements: interval_start must be timezone-aware datetimes, got dtype {starts.dtype}"
+            "requirements: interval_start must be timezone-aware datetimes, "
+            f"got dtype {starts.dtype}"
         )
     heads = frame["agents_to_schedule"].to_numpy(dtype=float)
     bad = np.flatnonzero(~np.isfinite(heads) | (heads < 0) | (heads != np.round(heads)))
@@ -162,7 +164,8 @@ def prepare_problem(
     off_grid = np.flatnonzero(slot != np.floor(slot))
     if len(off_grid):
         raise InputError(
-            f"requirements row {int(off_grid[0])}: interval_start {starts.iloc[off_grid[0]]} is not on "
+            f"requirements row {int(off_grid[0])}: interval_start {starts.iloc[off_grid[0]]} "
+            "is not on "
             f"the {step}-minute grid"
         )
     slot_of_row = slot.astype(np.int64)

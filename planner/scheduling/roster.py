@@ -141,7 +141,8 @@ def _previous_shifts(previous_roster: pd.DataFrame | None, problem: Problem) -> 
                 values = pd.to_datetime(values, utc=True)
             except (ValueError, TypeError):
                 raise InputError(
-                    f"previous roster: {col} must be timestamps with a UTC offset, got {values.iloc[0]!r}"
+                    f"previous roster: {col} must be timestamps with a UTC offset, "
+                    f"got {values.iloc[0]!r}"
                 ) from None
         frame[col] = values.dt.tz_convert(tz)
     frame["agent_id"] = frame["agent_id"].astype(str)

@@ -1,4 +1,4 @@
-"""The rules file: shift templates, breaks, weekly rules, costs and agents, as validated dataclasses.
+"""The rules file: shift templates, breaks, weekly rules, costs, agents, as validated dataclasses.
 
 A planner writes the rules as TOML or YAML (see ``planner/data/rules.example.toml``, which documents
 every key). :func:`load_rules` reads a file, :func:`parse_rules` a mapping; both return
@@ -37,7 +37,7 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 """Weekday keys used in the rules file, Monday first (index = ``Timestamp.weekday()``)."""
 
 ClockWindow = tuple[int, int]
-"""(start, end) in minutes after local midnight; ``end`` may exceed 1440 for a window past midnight."""
+"""(start, end) in minutes after local midnight; ``end`` > 1440 for a window past midnight."""
 
 
 @dataclass(frozen=True)

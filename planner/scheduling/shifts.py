@@ -221,7 +221,7 @@ def enumerate_shift_types(grid: Grid, rules: ScheduleRules) -> list[ShiftType]:
 
 
 def agent_can_work(agent: AgentRules, shift: ShiftType, grid: Grid) -> bool:
-    """Whether ``agent`` may work ``shift``: template allowed, within availability, not a day off."""
+    """Whether ``agent`` may work ``shift``: template allowed, available, not a day off."""
     if agent.templates and shift.template not in agent.templates:
         return False
     date = grid.dates[shift.day]
