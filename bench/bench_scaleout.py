@@ -18,7 +18,9 @@ Reported per configuration: queues per minute, wall seconds, overhead (the fract
 workers' time, wall x workers, spent outside the per-queue fit and predict: pool start-up,
 transfers, splitting, concatenating, idle; a LocalCluster's own start-up is printed apart), the
 input frame's size, peak resident memory of the parent process (which holds the input) and of the
-largest worker, and a digest of the result frame, which must be the same for every configuration.
+largest worker, the cores the run kept busy on average (CPU seconds of the process and its
+worker processes during the run over wall seconds), and a digest of the result frame, which must be
+the same for every configuration.
 
 The synthetic centre: queues with a lognormal size (1 .. ~300 calls per half-hour at the peak),
 open 07:00-21:00 Europe/London (28 half-hours), some closed on Sundays, weekday factors, a yearly
@@ -104,6 +106,30 @@ def peak_rss_bytes() -> int:
     return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024
 
 
+def cpu_seconds() -> float:
+    """CPU seconds (user + system) of this process and of its children that have ended: the local
+    pool's workers count once the pool has shut down (Dask workers are asked directly)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def own_cpu_seconds() -> float:
+    """CPU seconds of the calling process (run on each Dask worker)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    return own.ru_utime + own.ru_stime
+
+
+def dask_workers_cpu_seconds(cluster: object) -> float:
+    """CPU seconds used so far by the LocalCluster's worker processes (0 without a cluster)."""
+    if cluster is None:
+        return 0.0
+    from distributed import Client
+
+    with Client(cluster.scheduler_address) as client:  # type: ignore[attr-defined]
+        return float(sum(client.run(own_cpu_seconds).values()))
+
+
 def run_one(config: str, args: argparse.Namespace, method: str, n_queues: int) -> dict:
     """One configuration in this (child) process; returns the figures as a dict."""
     # The generator draws queue after queue from one seeded stream: the first n queues of the
@@ -133,13 +159,16 @@ def run_one(config: str, args: argparse.Namespace, method: str, n_queues: int) -
         cluster_start_s = time.perf_counter() - cluster_started
         options["dask_address"] = cluster.scheduler_address
     load_before = os.getloadavg()[0]
+    cpu_before = cpu_seconds() + dask_workers_cpu_seconds(cluster)
     try:
         scaled = forecast_per_queue(
             history, args.horizon_days, method=method, seed=0, models_dir=None, **options
         )
     finally:
+        cpu_after = cpu_seconds() + dask_workers_cpu_seconds(cluster)
         if cluster is not None:
             cluster.close()
+    cpu_s = cpu_after - cpu_before
     run = scaled.run
     digest = int(pd.util.hash_pandas_object(run.frame, index=False).sum() % (2**61 - 1))
     worker_peaks = list(run.worker_peak_memory_bytes.values())
@@ -163,6 +192,8 @@ def run_one(config: str, args: argparse.Namespace, method: str, n_queues: int) -
         "load_after": os.getloadavg()[0],
         "forecast_rows": len(run.frame),
         "cluster_start_s": cluster_start_s,
+        "cpu_s": cpu_s,
+        "cores_used": cpu_s / run.wall_seconds,
     }
 
 
@@ -202,7 +233,7 @@ def main() -> None:
     )
     header = (
         f"{'method':<16}{'config':<13}{'queues':>7}{'workers':>8}{'wall s':>9}{'q/min':>9}"
-        f"{'overhead':>9}{'data MiB':>9}{'parent MiB':>11}{'worker MiB':>11}{'fail':>5}"
+        f"{'overhead':>9}{'cores':>6}{'data MiB':>9}{'parent MiB':>11}{'worker MiB':>11}{'fail':>5}"
         f"{'load':>6}  digest"
     )
     print(header)
@@ -222,7 +253,8 @@ def main() -> None:
             digests.add(r["digest"])
             print(
                 f"{method:<16}{config:<13}{r['queues']:>7}{r['workers']:>8}{r['wall_s']:>9.1f}"
-                f"{r['queues_per_min']:>9.1f}{r['overhead']:>9.1%}{r['data_mib']:>9.0f}"
+                f"{r['queues_per_min']:>9.1f}{r['overhead']:>9.1%}{r['cores_used']:>6.2f}"
+                f"{r['data_mib']:>9.0f}"
                 f"{r['parent_peak_mib']:>11.0f}"
                 f"{r['worker_peak_mib']:>11.0f}{r['failures']:>5}{r['load_after']:>6.1f}"
                 f"  {r['digest']:x}",
