@@ -554,6 +554,10 @@ def _accuracy(
     _write(result, "accuracy_intervals", accuracy.intervals, "accuracy_intervals", fmt)
     _write(result, "accuracy_scores", accuracy.scores, "accuracy_scores", fmt)
     _write(result, "accuracy_daily", accuracy.daily, "accuracy_daily", fmt)
+    if accuracy.planned_vs_achieved is not None:
+        _write(
+            result, "planned_vs_achieved", accuracy.planned_vs_achieved, "planned_vs_achieved", fmt
+        )
     result.notes.extend(f"accuracy: {note}" for note in accuracy.notes)
     result.stages["accuracy"] = "ran"
 

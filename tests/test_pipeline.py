@@ -216,6 +216,9 @@ def test_history_inside_the_window_is_the_actuals(plain_run, history: pd.DataFra
     joined = accuracy.merge(history, on=["queue", "interval_start"], how="left")
     assert len(joined) == len(accuracy) > 0
     np.testing.assert_allclose(joined["calls_actual"], joined["calls_offered"], rtol=0, atol=1e-9)
+    # the sample has agents_staffed: the plan's heads are compared with what was staffed, by day
+    planned = plain_run.frames["planned_vs_achieved"]
+    assert set(planned["queue"]) == {"billing", "sales", "support"}
     # ... and the forecast learnt only from history before the window
     assert plain_run.frames["history"]["interval_start"].max() < pd.Timestamp(
         "2025-04-07", tz="Europe/London"
