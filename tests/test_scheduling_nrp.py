@@ -333,3 +333,33 @@ def test_sequence_builders_match_brute_force(min_run: int, max_run: int) -> None
         if ok:
             expected.add(bits)
     assert found == expected
+
+
+@pytest.mark.parametrize(
+    "roster",
+    [
+        [[OFF, 0, 0, 0, OFF, OFF, OFF], [OFF, 1, 1, 1, OFF, OFF, OFF]],
+        [[OFF, 0, 0, OFF, OFF, 0, 0], [1, 1, OFF, OFF, 1, 1, OFF]],
+    ],
+    ids=["roster-a", "roster-b"],
+)
+def test_complete_hint_reproduces_checker_penalty(roster: list[list[int]]) -> None:
+    # Fixing the model to a legal roster through its complete hint must be feasible, and the
+    # model's objective there must equal the checker's penalty of that roster.
+    from ortools.sat.python import cp_model
+
+    from planner.scheduling.nrp import build_nrp_model
+
+    instance = parse_nrp_instance(TWO_EMPLOYEES)
+    evaluation = evaluate_nrp_roster(instance, roster)
+    assert evaluation.feasible, evaluation.violations
+    nrp = build_nrp_model(instance)
+    values = [[[int(cell == s) for s in range(2)] for cell in row] for row in roster]
+    nrp.add_complete_hint(instance, values)
+    solver = cp_model.CpSolver()
+    solver.parameters.fix_variables_to_their_hinted_value = True
+    solver.parameters.num_workers = 1
+    solver.parameters.max_time_in_seconds = 5
+    status = solver.solve(nrp.model)
+    assert status == cp_model.OPTIMAL
+    assert solver.objective_value == evaluation.penalty

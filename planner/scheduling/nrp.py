@@ -164,6 +164,25 @@ class NrpModel:
     model: Any
     works: list[list[list[Any]]]
     objective_terms: list[tuple[Any, int]] = field(default_factory=list)
+    on_duty: list[list[Any]] = field(default_factory=list)
+    weekend_worked: list[tuple[Any, int, int, int]] = field(default_factory=list)
+    cover_slacks: list[tuple[Any, Any, NrpCover]] = field(default_factory=list)
+
+    def add_complete_hint(self, instance: NrpInstance, values: list[list[list[int]]]) -> None:
+        """Hint every variable of the model from 0/1 ``works`` values, shape (e, d, s)."""
+        self.model.clear_hints()
+        for e, row in enumerate(self.works):
+            for d, day in enumerate(row):
+                for s, lit in enumerate(day):
+                    self.model.add_hint(lit, values[e][d][s])
+                self.model.add_hint(self.on_duty[e][d], int(any(values[e][d])))
+        for var, e, sat, sun in self.weekend_worked:
+            self.model.add_hint(var, int(any(values[e][sat]) or any(values[e][sun])))
+        index = {s.shift_id: i for i, s in enumerate(instance.shifts)}
+        for under, over, line in self.cover_slacks:
+            heads = sum(values[e][line.day][index[line.shift_id]] for e in range(len(values)))
+            self.model.add_hint(under, max(0, line.requirement - heads))
+            self.model.add_hint(over, max(0, heads - line.requirement))
 
 
 @dataclass(frozen=True)
@@ -659,6 +678,7 @@ def add_weekend_limit(
             model.add_bool_or([day_works[e][sun].Not(), worked])
             model.add_bool_or([day_works[e][sat], day_works[e][sun], worked.Not()])
             worked_weekends.append(worked)
+            nrp.weekend_worked.append((worked, e, sat, sun))
         if len(worked_weekends) > employee.max_weekends:
             model.add(sum(worked_weekends) <= employee.max_weekends)
     return []
@@ -691,6 +711,7 @@ def add_cover(model, nrp: NrpModel, instance: NrpInstance) -> list[tuple[Any, in
             0, max(0, n_employees - line.requirement), f"over[{line.day},{line.shift_id}]"
         )
         model.add(heads + under - over == line.requirement)
+        nrp.cover_slacks.append((under, over, line))
         if line.weight_under:
             terms.append((under, line.weight_under))
         if line.weight_over:
@@ -729,6 +750,7 @@ def build_nrp_model(instance: NrpInstance) -> NrpModel:
             model.add(sum(works[e][d]) == on)
             row.append(on)
         day_works.append(row)
+    nrp.on_duty = day_works
     terms: list[tuple[Any, int]] = []
     terms += add_one_shift_per_day(model, nrp, instance)
     terms += add_forbidden_successions(model, nrp, instance)
@@ -954,6 +976,7 @@ def solve_nrp(
     random_seed: int = 0,
     first_pass_fraction: float = 0.1,
     neighbourhood_seconds: float = 0.5,
+    stall_fraction: float = 0.15,
     progress: ProgressCallback | None = None,
     log_search_progress: bool = False,
 ) -> NrpSolution:
@@ -968,8 +991,10 @@ def solve_nrp(
     builds the residual model of just those cells, every other cell fixed to the incumbent; and
     solves it with CP-SAT from the incumbent as a hint. A step is kept when the independent
     checker finds the new roster feasible and no worse. Neighbourhoods grow when solved to
-    optimality quickly and shrink when they time out. The bound reported is the first pass's
-    (or the objective, when a step that freed every cell proved optimality).
+    optimality quickly and shrink when they time out. When the search stalls, CP-SAT gets the
+    whole model again with the incumbent as a complete hint (other neighbourhoods, and a chance to
+    raise the bound). The bound reported is the best proven by the whole-model solves (or the
+    objective, when a solve over every cell proved optimality).
 
     Parameters
     ----------
@@ -984,6 +1009,9 @@ def solve_nrp(
         Share of the time limit given to the whole-model pass, in (0, 1].
     neighbourhood_seconds : float
         Time limit of one neighbourhood solve (seconds).
+    stall_fraction : float
+        When no step has improved for this share of the time limit, the whole model is solved
+        from the incumbent (as a complete hint) for that long again.
     progress : ProgressCallback, optional
         Called with ("nrp <name> objective=... bound=...", elapsed_seconds, time_limit_seconds)
         after the first pass and after each improvement.
@@ -1056,10 +1084,37 @@ def solve_nrp(
     rng = random.Random(random_seed)
     size = {"employees": min(n_employees, 3), "days": min(n_days, 5), "block": min(n_days, 8)}
     all_cells = [(e, d) for e in range(n_employees) for d in range(n_days)]
+    last_improvement = time.perf_counter()
     while objective > bound:
         remaining = deadline - time.perf_counter()
         if remaining < 0.3:
             break
+        if time.perf_counter() - last_improvement > stall_fraction * time_limit_seconds:
+            # Stalled: hand the incumbent to CP-SAT on the whole model as a complete hint; its
+            # own neighbourhoods and LP differ from ours and also raise the proven bound.
+            nrp.add_complete_hint(instance, values)
+            full_solver, full_status = _solve_once(
+                nrp.model,
+                min(remaining, stall_fraction * time_limit_seconds),
+                num_workers,
+                rng.randrange(1 << 30),
+                False,
+            )
+            if full_status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                candidate = [
+                    [[int(full_solver.boolean_value(lit)) for lit in day] for day in row]
+                    for row in nrp.works
+                ]
+                evaluation = evaluate_nrp_roster(instance, _roster_from_values(candidate))
+                if evaluation.feasible and evaluation.penalty <= objective:
+                    if evaluation.penalty < objective:
+                        values, objective = candidate, evaluation.penalty
+                        tell()
+                bound = max(bound, int(round(full_solver.best_objective_bound)))
+                if full_status == cp_model.OPTIMAL:
+                    bound = max(bound, objective)
+            last_improvement = time.perf_counter()
+            continue
         kind = rng.choice(("employees", "days", "days", "block"))
         if kind == "employees":
             # employees on and off duty on a day drawn by its penalty, so that shifts can move
@@ -1108,6 +1163,7 @@ def solve_nrp(
                 values = candidate
                 objective = evaluation.penalty
                 if improved:
+                    last_improvement = time.perf_counter()
                     tell()
             if sub_status == cp_model.OPTIMAL and len(free) == len(all_cells):
                 bound = objective  # the whole model was free: this is a proof
