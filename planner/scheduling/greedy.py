@@ -157,14 +157,15 @@ def assign_design(
     counts: dict[int, int] | Mapping[int, int],
     agent_days: Mapping[int, Sequence[int]],
     allowed: Mapping[int, Sequence[int]],
-) -> dict[int, list[int]] | None:
-    """Named agents for exactly the designed shifts, built day by day (or None on failure).
+) -> tuple[dict[int, list[int]], bool]:
+    """Named agents for the designed shifts, built day by day, and whether all were placed.
 
     Each agent works the days of its design tour; on each day the shifts are taken in order of
     start, each by the eligible agent (allowed type, rested since the previous shift) whose latest
     possible start is earliest, preferring on long shifts the agent with fewest hours so far.
-    Hour bounds and start tolerance are not checked here: the solver that receives the result as
-    a hint checks (and repairs) them.
+    When that order fails on a day, a maximum bipartite matching (SciPy) of the day's shifts to its
+    agents places as many as possible. Hour bounds and start tolerance are not checked here: the
+    solver that receives the result as a hint checks (and repairs) them.
     """
     types = problem.shift_types
     rules = problem.rules
@@ -186,25 +187,51 @@ def assign_design(
     last_end: dict[int, pd.Timestamp] = {}
     minutes: dict[int, int] = defaultdict(int)
     out: dict[int, list[int]] = defaultdict(list)
+    complete = True
+
+    def eligible(a: int, s: int) -> bool:
+        return s in allowed_sets[a] and (
+            a not in last_end or types[s].start >= last_end[a] + rest
+        )
+
     for d in range(problem.grid.n_days):
+        shifts_d = sorted(by_day[d], key=lambda i: (types[i].start, -types[i].length_minutes))
         free = set(working[d])
-        for s in sorted(by_day[d], key=lambda i: (types[i].start, -types[i].length_minutes)):
+        chosen: list[tuple[int, int]] = []
+        for s in shifts_d:
             t = types[s]
-            eligible = [
-                a
-                for a in free
-                if s in allowed_sets[a] and (a not in last_end or t.start >= last_end[a] + rest)
-            ]
-            if not eligible:
-                return None
+            candidates = [a for a in free if eligible(a, s)]
+            if not candidates:
+                chosen = []
+                break
             a = min(
-                eligible,
+                candidates,
                 key=lambda x, t=t: (latest.get((x, d, t.template), t.start), minutes[x], x),
             )
             free.discard(a)
+            chosen.append((a, s))
+        if len(chosen) < len(shifts_d):
+            # the greedy order failed: a maximum matching of the day's shifts to its agents
+            from scipy.sparse import csr_matrix
+            from scipy.sparse.csgraph import maximum_bipartite_matching
+
+            agents_d = sorted(working[d])
+            rows, cols = [], []
+            for r, s in enumerate(shifts_d):
+                for c, a in enumerate(agents_d):
+                    if eligible(a, s):
+                        rows.append(r)
+                        cols.append(c)
+            graph = csr_matrix(
+                (np.ones(len(rows)), (rows, cols)), shape=(len(shifts_d), len(agents_d))
+            )
+            match = maximum_bipartite_matching(graph, perm_type="column")
+            chosen = [(agents_d[c], shifts_d[r]) for r, c in enumerate(match) if c >= 0]
+            complete = complete and len(chosen) == len(shifts_d) == len(agents_d)
+        elif free:
+            complete = False
+        for a, s in chosen:
             out[a].append(s)
-            last_end[a] = t.end
-            minutes[a] += t.paid_minutes
-        if free:
-            return None
-    return dict(out)
+            last_end[a] = types[s].end
+            minutes[a] += types[s].paid_minutes
+    return dict(out), complete

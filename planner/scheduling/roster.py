@@ -398,15 +398,15 @@ def build_roster(
             by_type[s].append(var)
         for s, c in design.counts.items():
             model.add(sum(by_type[s]) == c).with_name(f"designed_{problem.shift_types[s].name}")
-        constructed = (
+        constructed, complete = (
             assign_design(problem, design.counts, design.agent_days, sub_allowed)
             if design.agent_days
-            else None
+            else (None, False)
         )
         if constructed is not None:
             chosen = {(a, s) for a, types in constructed.items() for s in types}
             fixes = [(var, int(key in chosen)) for key, var in rv.work.items()]
-            if not hint_by_fixing(
+            if not complete or not hint_by_fixing(
                 model,
                 rv.terms,
                 fixes,
