@@ -3,16 +3,20 @@
 Two methods, measured against each other in ``bench/bench_schedule_e2e.py``:
 
 - ``"two_phase"`` (default): :func:`~planner.scheduling.design.design_shifts` solves the aggregate
-  design (counts per shift type, breaks placed) and proves a bound; then named agents are assigned
-  to exactly those shifts (contracts, availability, days off, rest, days-off blocks, start-time
-  stability), a feasibility problem with a small objective (overtime, start-time spread). The
-  design's bound is a valid lower bound of the roster problem, so the roster's gap is proven.
-  When the exact assignment fails, the agent-level model is solved with the design as a hint.
+  design (counts per shift type, breaks placed, tours of worked days per class of identical
+  agents) and proves a bound; then named agents are assigned to exactly those shifts (contracts,
+  availability, days off, rest, days-off blocks, start-time stability), a feasibility problem
+  with a small objective (overtime, start-time spread), warm-started by a day-by-day construction
+  (:func:`~planner.scheduling.greedy.assign_design`). The design relaxes the roster problem, so
+  its bound is a valid bound of the roster and the roster's gap is proven. When the exact
+  assignment is not found in its time share, the agent-level model below is solved instead,
+  warm-started by a legal greedy week.
 - ``"single"``: one agent-level model with the coverage objective over every shift type.
 
-Breaks are placed per shift type in aggregate and handed to the agents working that shift type
-in order (the i-th agent gets the i-th earliest placement of every break, which respects the
-minimum gaps by construction of the placement constraints).
+Time split of ``time_limit_seconds``: design 50 %, exact assignment up to 15 %, the rest to the
+fallback when needed. Breaks are placed per shift type in aggregate and handed to the agents
+working that shift type in order (the i-th agent gets the i-th earliest placement of every break,
+which respects the minimum gaps by construction of the placement constraints).
 """
 
 from __future__ import annotations
@@ -330,7 +334,9 @@ def build_roster(
     time_limit_seconds : float
         Total CP-SAT time over all phases (seconds).
     seed, num_workers
-        Fixed ``random_seed``; workers default to the CPU count.
+        Fixed ``random_seed``; workers default to the CPU count. The same seed reproduces the
+        roster when the solve ends by proof or with ``num_workers=1``; with several workers
+        stopped by the time limit, CP-SAT's parallel search is not deterministic.
     progress, on_solution
         Progress callback and a hook receiving each improving solution (:class:`SolveEvent`).
     method : {"two_phase", "single"}
