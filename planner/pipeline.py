@@ -566,7 +566,10 @@ def demo_config(*, time_limit_seconds: float = 45.0) -> PlanConfig:
     """The example plan file (``planner init``) tuned for the sample centre and a quick demo.
 
     The forecast compares the two baselines on two weekly origins (seconds, not minutes); the
-    roster of one week gets ``time_limit_seconds`` of CP-SAT time.
+    roster of one week gets ``time_limit_seconds`` of CP-SAT time with the one-model method
+    ("single"): on the sample's 205 agents within 45 s it found a roster for every seed tried,
+    where "two_phase" (better when it finishes: gap under 1 % against about 40 %) ran out of
+    time in its assignment phase for some seeds on the shared 2-core machine.
     """
     from planner.config import EXAMPLE_PLAN, ForecastSettings, load_config
 
@@ -580,7 +583,7 @@ def demo_config(*, time_limit_seconds: float = 45.0) -> PlanConfig:
             country_holidays="GB",
             seed=0,
         ),
-        schedule=replace(config.schedule, time_limit_seconds=time_limit_seconds),
+        schedule=replace(config.schedule, time_limit_seconds=time_limit_seconds, method="single"),
     )
 
 
