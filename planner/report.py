@@ -71,6 +71,48 @@ def _local(stamps: pd.Series) -> pd.Series:
     return stamps
 
 
+def _gapped(frame: pd.DataFrame, column: str = "interval_start") -> pd.DataFrame:
+    """``frame`` sorted by ``column`` with an empty row in each gap longer than one interval.
+
+    Lines then break over closed hours and days instead of joining the last interval of one day to
+    the first of the next. The interval is the smallest step between consecutive rows.
+    """
+    ordered = frame.sort_values(column, kind="stable").reset_index(drop=True)
+    if len(ordered) < 3:
+        return ordered
+    steps = ordered[column].diff().iloc[1:]
+    step = steps[steps > pd.Timedelta(0)].min()
+    after = np.flatnonzero((steps > step).to_numpy())  # rows after which a gap opens
+    if len(after) == 0:
+        return ordered
+    blanks = pd.DataFrame({column: ordered[column].iloc[after].to_numpy() + step})
+    joined = pd.concat([ordered, blanks], ignore_index=True)
+    return joined.sort_values(column, kind="stable").reset_index(drop=True)
+
+
+def _band_polygon(gapped: pd.DataFrame) -> tuple[list[object], list[float | None]]:
+    """Closed polygons (upper edge forward, lower edge back) of each run of open intervals.
+
+    ``gapped`` comes from :func:`_gapped`: runs are separated by empty rows; polygons are
+    separated by None so plotly fills each on its own (``fill="toself"``).
+    """
+    xs: list[object] = []
+    ys: list[float | None] = []
+    local = _local(gapped["interval_start"]).tolist()
+    upper = gapped["calls_upper"].to_numpy(dtype=float)
+    lower = gapped["calls_lower"].to_numpy(dtype=float)
+    run: list[int] = []
+    for i in [*range(len(gapped)), -1]:
+        if i >= 0 and not np.isnan(upper[i]):
+            run.append(i)
+            continue
+        if run:
+            xs += [local[j] for j in run] + [local[j] for j in reversed(run)] + [None]
+            ys += [upper[j] for j in run] + [lower[j] for j in reversed(run)] + [None]
+            run = []
+    return xs, ys
+
+
 def _pct(value: float) -> str:
     return "" if pd.isna(value) else f"{100 * value:.1f} %"
 
@@ -132,8 +174,10 @@ def _forecast_figure(
     )
     cut = forecast["interval_start"].min() - pd.Timedelta(days=days_shown)
     for row, queue in enumerate(queues, start=1):
-        past = history.loc[(history["queue"] == queue) & (history["interval_start"] >= cut)]
-        fut = forecast.loc[forecast["queue"] == queue]
+        past = _gapped(
+            history.loc[(history["queue"] == queue) & (history["interval_start"] >= cut)]
+        )
+        fut = _gapped(forecast.loc[forecast["queue"] == queue])
         first = row == 1
         common = {"row": row, "col": 1}
         fig.add_trace(
@@ -148,26 +192,16 @@ def _forecast_figure(
             ),
             **common,
         )
+        band_x, band_y = _band_polygon(fut)
         fig.add_trace(
             go.Scatter(
-                x=_local(fut["interval_start"]),
-                y=fut["calls_upper"],
+                x=band_x,
+                y=band_y,
                 mode="lines",
                 line={"width": 0},
-                hoverinfo="skip",
-                showlegend=False,
-                legendgroup="band",
-            ),
-            **common,
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=_local(fut["interval_start"]),
-                y=fut["calls_lower"],
-                mode="lines",
-                line={"width": 0},
-                fill="tonexty",
+                fill="toself",
                 fillcolor="rgba(31,119,180,0.2)",
+                hoverinfo="skip",
                 name="prediction band",
                 legendgroup="band",
                 showlegend=first,
@@ -187,7 +221,7 @@ def _forecast_figure(
             **common,
         )
         if actuals is not None and len(actuals):
-            act = actuals.loc[actuals["queue"] == queue]
+            act = _gapped(actuals.loc[actuals["queue"] == queue])
             fig.add_trace(
                 go.Scatter(
                     x=_local(act["interval_start"]),
@@ -208,11 +242,13 @@ def _forecast_figure(
 def _staffing_figure(requirements: pd.DataFrame, coverage: pd.DataFrame | None) -> object:
     import plotly.graph_objects as go
 
-    need = requirements.groupby("interval_start", sort=True)[
-        ["agents_required", "agents_to_schedule"]
-    ].sum()
+    need = _gapped(
+        requirements.groupby("interval_start", sort=True)[["agents_required", "agents_to_schedule"]]
+        .sum()
+        .reset_index()
+    )
     fig = go.Figure()
-    x = _local(need.index.to_series())
+    x = _local(need["interval_start"])
     fig.add_trace(
         go.Scatter(
             x=x,
@@ -234,11 +270,13 @@ def _staffing_figure(requirements: pd.DataFrame, coverage: pd.DataFrame | None) 
         )
     )
     if coverage is not None:
-        heads = coverage.groupby("interval_start", sort=True)["agents_scheduled"].sum()
+        heads = _gapped(
+            coverage.groupby("interval_start", sort=True)["agents_scheduled"].sum().reset_index()
+        )
         fig.add_trace(
             go.Scatter(
-                x=_local(heads.index.to_series()),
-                y=heads.to_numpy(),
+                x=_local(heads["interval_start"]),
+                y=heads["agents_scheduled"],
                 mode="lines",
                 line_shape="hv",
                 name="scheduled (on the phones, not on a break)",
@@ -408,8 +446,12 @@ def _scenario_figure(scenarios: pd.DataFrame) -> object:
 def _accuracy_figure(accuracy: pd.DataFrame) -> object:
     import plotly.graph_objects as go
 
-    pooled = accuracy.groupby("interval_start", sort=True)[["calls_forecast", "calls_actual"]].sum()
-    x = _local(pooled.index.to_series())
+    pooled = _gapped(
+        accuracy.groupby("interval_start", sort=True)[["calls_forecast", "calls_actual"]]
+        .sum()
+        .reset_index()
+    )
+    x = _local(pooled["interval_start"])
     fig = go.Figure()
     fig.add_trace(
         go.Scatter(x=x, y=pooled["calls_actual"], name="actual", line={"color": "#d62728"})
