@@ -85,3 +85,24 @@ def test_heatmap_cells_are_weighted_by_calls_and_misses_marked() -> None:
     # Mon 09:00 abandonment: (10 * 0.01 + 30 * 0.2) / 40
     assert ab.z[0][0] == pytest.approx(6.1 / 40, abs=1e-12)
     assert list(zip(missed.x, missed.y, strict=True)) == [("09:00", "Mon 02 Mar")]
+
+
+def test_lines_break_over_closed_hours() -> None:
+    from planner.report import _band_polygon, _gapped
+
+    starts = pd.DatetimeIndex(
+        ["2026-03-02 20:30", "2026-03-02 20:45", "2026-03-03 08:00", "2026-03-03 08:15"],
+        tz="Europe/London",
+    )
+    frame = pd.DataFrame(
+        {"interval_start": starts, "calls_upper": [3.0, 4.0, 5.0, 6.0], "calls_lower": 1.0}
+    )
+    gapped = _gapped(frame)
+    # one empty row, one 15-minute step after the last open interval of the evening
+    assert len(gapped) == 5
+    assert gapped["interval_start"].iloc[2] == pd.Timestamp("2026-03-02 21:00", tz="Europe/London")
+    assert np.isnan(gapped["calls_upper"].iloc[2])
+    xs, ys = _band_polygon(gapped)
+    # two polygons (2 + 2 points each way) separated by None
+    assert ys == [3.0, 4.0, 1.0, 1.0, None, 5.0, 6.0, 1.0, 1.0, None]
+    assert xs.count(None) == 2
