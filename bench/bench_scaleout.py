@@ -115,9 +115,9 @@ def cpu_seconds() -> float:
 
 
 def own_cpu_seconds() -> float:
-    """CPU seconds of the calling process (run on each Dask worker)."""
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    return own.ru_utime + own.ru_stime
+    """CPU seconds of the calling process and its ended children (run on each Dask worker;
+    Prophet's Stan fits run as child processes)."""
+    return cpu_seconds()
 
 
 def dask_workers_cpu_seconds(cluster: object) -> float:
