@@ -205,7 +205,9 @@ def test_count_interval_widens_with_rate_uncertainty():
 
 def test_interval_coverage_is_near_nominal_on_poisson_data():
     history = centre(weeks=14, noise_seed=11, daily_total=2000.0)
-    result = backtest(history, ["topdown"], n_origins=3, horizons=("week1",))
+    result = backtest(
+        history, [TopDown(daily_model="regression")], n_origins=3, horizons=("week1",)
+    )
     coverage = result.scores.query("level == 'interval'")["coverage"].iloc[0]
     assert 0.7 <= coverage <= 0.95  # nominal 0.8, 3 weeks of ~108 intervals
 
@@ -261,8 +263,8 @@ def test_backtest_bias_is_negative_on_a_growing_series():
 
 # ---------------------------------------------------------------- auto
 def test_auto_records_the_lowest_backtest_wape():
-    history = centre(weeks=12, noise_seed=14, queues=("sales", "support"))
-    run = forecast_history(history, 7)
+    history = centre(weeks=10, noise_seed=14, queues=("sales", "support"))
+    run = forecast_history(history, 7, auto_origins=2)
     assert tuple(run.frame.columns) == FORECAST_COLUMNS
     assert set(run.frame["queue"]) == {"sales", "support"}
     for choice in run.choices:
