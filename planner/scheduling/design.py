@@ -55,6 +55,7 @@ class DesignVars:
     overtime_minutes: cp_model.IntVar | None
     tours: dict[tuple[int, tuple[int, ...]], cp_model.IntVar] = field(default_factory=dict)
     agent_class: dict[int, int] = field(default_factory=dict)
+    class_counts: dict[int, dict[int, cp_model.IntVar]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,10 @@ class ShiftDesign:
     placements: Mapping[tuple[int, int], Mapping[int, int]]
     agent_days: Mapping[int, tuple[int, ...]] = field(default_factory=dict)
     """Worked days of each agent index consistent with the design's tour counts (may be empty)."""
+    class_types: Mapping[int, Mapping[int, int]] = field(default_factory=dict)
+    """Per class of identical agents, how many of its members work each shift type."""
+    agent_class: Mapping[int, int] = field(default_factory=dict)
+    """The class of each agent index."""
 
 
 def add_design_model(
@@ -193,6 +198,41 @@ def _add_workforce_limits(
                 for d2 in p[i + 1 :]:
                     both[d, d2].append(var)
     people = {d: sum(v for _, v in working[d]) for d in range(n_days)}
+    # per class of identical agents: how many of them work each shift type (exact for
+    # availability; each working member works one of its allowed types that day), and the rest
+    # between days within the class
+    rest_slots = math.ceil(rules.weekly.min_rest_hours * 60 / problem.interval_minutes - 1e-9)
+    by_type: dict[int, list[cp_model.IntVar]] = defaultdict(list)
+    for c, (key, members) in enumerate(classes.items()):
+        if c >= len(class_templates) or not any(k[0] == c for k in dv.tours):
+            continue
+        y = {
+            s_idx: model.new_int_var(0, len(members), f"class{c}_{types[s_idx].name}")
+            for s_idx in key[0]
+        }
+        dv.class_counts[c] = y
+        for s_idx, var in y.items():
+            by_type[s_idx].append(var)
+        per_day: dict[int, list[cp_model.IntVar]] = defaultdict(list)
+        for s_idx, var in y.items():
+            per_day[types[s_idx].day].append(var)
+        works_c = {d: sum(v for cc, v in working[d] if cc == c) for d in range(n_days)}
+        both_c: dict[tuple[int, int], list[cp_model.IntVar]] = defaultdict(list)
+        for (cc, pattern), var in dv.tours.items():
+            if cc == c:
+                for i, d in enumerate(pattern):
+                    for d2 in pattern[i + 1 :]:
+                        both_c[d, d2].append(var)
+        for d in range(n_days):
+            model.add(sum(per_day[d]) == works_c[d])
+
+        def class_capacity(d: int, d2: int, works_c=works_c, both_c=both_c) -> cp_model.LinearExprT:
+            return works_c[d] + works_c[d2] - sum(both_c[d, d2])
+
+        b.add_min_rest(model, shifts_by_day(types, y), rest_slots, class_capacity, f"class{c}")
+    for s in types:
+        if s.index in counts:
+            model.add(sum(by_type[s.index]) == counts[s.index])
     # shifts per day == people working that day, and per template set
     template_sets = set(class_templates) | {all_templates}
     for tset in template_sets:
@@ -217,7 +257,6 @@ def _add_workforce_limits(
     def rest_capacity(d: int, d2: int) -> cp_model.LinearExprT:
         return people[d] + people[d2] - sum(both[d, d2])
 
-    rest_slots = math.ceil(rules.weekly.min_rest_hours * 60 / problem.interval_minutes - 1e-9)
     b.add_min_rest(model, shifts_by_day(types, counts), rest_slots, rest_capacity, "all")
     # overtime lower bound: total paid minutes above the total contract minutes
     extra = rules.costs.overtime_hour - rules.costs.paid_hour
@@ -504,8 +543,24 @@ def design_for_problem(
         # a legal week per agent (coverage ignored) fixes the counts; the rest follows
         legal = greedy_roster(problem)
         if legal is not None:
-            counts_h, _placements, _days = hint_from_assignment(problem, legal)
+            counts_h, _placements, days_h = hint_from_assignment(problem, legal)
             fixes = [(var, int(counts_h.get(s, 0))) for s, var in dv.counts.items()]
+            # the tours and per-class counts of that week too, so the completion is immediate
+            per_class: dict[tuple[int, int], int] = defaultdict(int)
+            tours_h: dict[tuple[int, tuple[int, ...]], int] = defaultdict(int)
+            for a, chosen in legal.items():
+                c = dv.agent_class.get(a)
+                if c is None:
+                    continue
+                tours_h[c, tuple(sorted(days_h[a]))] += 1
+                for s_idx in chosen:
+                    per_class[c, s_idx] += 1
+            fixes += [(var, tours_h.get(key, 0)) for key, var in dv.tours.items()]
+            fixes += [
+                (var, per_class.get((c, s_idx), 0))
+                for c, y in dv.class_counts.items()
+                for s_idx, var in y.items()
+            ]
             hinted = hint_by_fixing(
                 model,
                 dv.terms,
@@ -563,6 +618,20 @@ def design_for_problem(
         for _ in range(int(solver.value(var))):
             if members[c]:
                 agent_days[members[c].pop(0)] = pattern
+    class_types = {
+        c: {s_idx: int(solver.value(v)) for s_idx, v in y.items() if solver.value(v)}
+        for c, y in dv.class_counts.items()
+    }
     return ShiftDesign(
-        shifts, breaks, coverage, summary, stats, problem, counts, placements, agent_days
+        shifts,
+        breaks,
+        coverage,
+        summary,
+        stats,
+        problem,
+        counts,
+        placements,
+        agent_days,
+        class_types,
+        dict(dv.agent_class),
     )

@@ -19,7 +19,7 @@ import pandas as pd
 
 from planner.scheduling.problem import Problem
 
-__all__ = ["assign_design", "greedy_roster"]
+__all__ = ["assign_by_class", "assign_design", "greedy_roster"]
 
 LENGTH_PRICE = 0.7
 """Heads-missing-per-slot a shift slot must cover to be worth its length in the greedy week."""
@@ -190,9 +190,7 @@ def assign_design(
     complete = True
 
     def eligible(a: int, s: int) -> bool:
-        return s in allowed_sets[a] and (
-            a not in last_end or types[s].start >= last_end[a] + rest
-        )
+        return s in allowed_sets[a] and (a not in last_end or types[s].start >= last_end[a] + rest)
 
     for d in range(problem.grid.n_days):
         shifts_d = sorted(by_day[d], key=lambda i: (types[i].start, -types[i].length_minutes))
@@ -234,4 +232,46 @@ def assign_design(
             out[a].append(s)
             last_end[a] = types[s].end
             minutes[a] += types[s].paid_minutes
+    return dict(out), complete
+
+
+def assign_by_class(
+    problem: Problem,
+    class_types: Mapping[int, Mapping[int, int]],
+    agent_class: Mapping[int, int],
+    agent_days: Mapping[int, Sequence[int]],
+) -> tuple[dict[int, list[int]], bool]:
+    """Named agents for a design that says how many of each class work each shift type.
+
+    Within a class the agents are identical, so on each day the class's shifts, earliest start
+    first, go to its working agents, earliest rested first (sorted matching, which meets the rest
+    rule whenever any pairing of that day does). Returns the assignment and whether every shift
+    was placed without breaking the rest rule.
+    """
+    types = problem.shift_types
+    rest = pd.Timedelta(hours=problem.rules.weekly.min_rest_hours)
+    members: dict[int, list[int]] = defaultdict(list)
+    for a, c in agent_class.items():
+        members[c].append(a)
+    last_end: dict[int, pd.Timestamp] = {}
+    out: dict[int, list[int]] = defaultdict(list)
+    complete = True
+    floor = pd.Timestamp.min.tz_localize("UTC")
+    for d in range(problem.grid.n_days):
+        for c, per_type in class_types.items():
+            shifts = sorted(
+                (s for s, n in per_type.items() if types[s].day == d for _ in range(n)),
+                key=lambda s: (types[s].start, types[s].end),
+            )
+            agents = sorted(
+                (a for a in members[c] if d in agent_days.get(a, ())),
+                key=lambda a: (last_end.get(a, floor), a),
+            )
+            if len(agents) != len(shifts):
+                complete = False
+            for a, s in zip(agents, shifts, strict=False):
+                if a in last_end and types[s].start < last_end[a] + rest:
+                    complete = False
+                out[a].append(s)
+                last_end[a] = types[s].end
     return dict(out), complete

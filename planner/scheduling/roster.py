@@ -43,7 +43,7 @@ from planner.scheduling.design import (
     hint_design,
     summarise,
 )
-from planner.scheduling.greedy import assign_design, greedy_roster
+from planner.scheduling.greedy import assign_by_class, assign_design, greedy_roster
 from planner.scheduling.outputs import (
     ACTIVITY_COLUMNS,
     ROSTER_COLUMNS,
@@ -404,11 +404,15 @@ def build_roster(
             by_type[s].append(var)
         for s, c in design.counts.items():
             model.add(sum(by_type[s]) == c).with_name(f"designed_{problem.shift_types[s].name}")
-        constructed, complete = (
-            assign_design(problem, design.counts, design.agent_days, sub_allowed)
-            if design.agent_days
-            else (None, False)
-        )
+        constructed, complete = None, False
+        if design.class_types:
+            constructed, complete = assign_by_class(
+                problem, design.class_types, design.agent_class, design.agent_days
+            )
+        if not complete and design.agent_days:
+            constructed, complete = assign_design(
+                problem, design.counts, design.agent_days, sub_allowed
+            )
         if constructed is not None:
             chosen = {(a, s) for a, types in constructed.items() for s in types}
             fixes = [(var, int(key in chosen)) for key, var in rv.work.items()]
