@@ -26,6 +26,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from planner._params import PatienceSeconds, check_patience, patience_by_row
 from planner.errors import InputError
 from planner.schema import DEFAULT_QUEUE, SUPPORTED_INTERVAL_MINUTES
 
@@ -396,7 +397,7 @@ class Evaluation:
     totals: pd.DataFrame
     missing_target: pd.DataFrame
     model: Model
-    patience_seconds: float | None
+    patience_seconds: float | dict[str, float] | None
     answer_target_seconds: float
     service_level_target: float
     max_abandon_rate: float | None
@@ -404,7 +405,7 @@ class Evaluation:
     interval_minutes: int
 
 
-def _resolve_model(model: str | None, patience_seconds: float | None) -> Model:
+def _resolve_model(model: str | None, patience_seconds: object) -> Model:
     """``erlang_a`` / ``erlang_c`` from the user's spelling, Erlang A when patience is known."""
     if model is None:
         return "erlang_a" if patience_seconds is not None else "erlang_c"
@@ -424,10 +425,11 @@ def _erlang_kpis(
     agents: np.ndarray,
     aht_seconds: np.ndarray,
     model: Model,
-    patience_seconds: float | None,
+    patience_seconds: np.ndarray | None,
     answer_target_seconds: float,
 ) -> dict[str, np.ndarray]:
-    """Per-interval KPIs from the kernels of :mod:`planner.queueing` (shapes ``(n,)``).
+    """Per-interval KPIs from the kernels of :mod:`planner.queueing` (shapes ``(n,)``; patience
+    per interval in seconds, Erlang A).
 
     Erlang C has no steady state where traffic >= agents: the kernel returns NaN, and here that
     interval is what it is in practice, a queue growing without bound: service level 0, ASA
@@ -471,7 +473,7 @@ def evaluate_plan(
     *,
     shrinkage: float = 0.0,
     model: str | None = None,
-    patience_seconds: float | None = None,
+    patience_seconds: PatienceSeconds = None,
     answer_target_seconds: float = 20.0,
     service_level_target: float = 0.8,
     max_abandon_rate: float | None = None,
@@ -496,7 +498,9 @@ def evaluate_plan(
         ``"erlang-a"`` or ``"erlang-c"``; None picks Erlang A when ``patience_seconds`` is given,
         Erlang C otherwise.
     patience_seconds
-        Mean caller patience in seconds (> 0), for Erlang A.
+        Mean caller patience in seconds (> 0), for Erlang A: one number for every queue, or a
+        mapping queue -> seconds naming every queue of ``forecast`` (a queue missing from it is
+        an :class:`~planner.errors.InputError` naming the queue).
     answer_target_seconds
         The answer target of the service level (the 20 in 80/20), seconds > 0.
     service_level_target
@@ -519,7 +523,7 @@ def evaluate_plan(
     plan = join_plan(forecast, agents_scheduled, name=name)
     minutes = resolve_interval_minutes(plan, interval_minutes, name=name)
     shrink = _check_fraction(shrinkage, "shrinkage", upper_open=True)
-    patience = _positive(patience_seconds, "patience_seconds", allow_none=True)
+    patience = check_patience(patience_seconds)
     resolved = _resolve_model(model, patience)
     target_seconds = float(_positive(answer_target_seconds, "answer_target_seconds"))  # type: ignore[arg-type]
     sl_target = _check_fraction(service_level_target, "service_level_target")
@@ -537,7 +541,10 @@ def evaluate_plan(
     heads = plan["agents_scheduled"].to_numpy(dtype=np.int64)
     productive = productive_agents(heads, shrink)
     traffic = calls * aht / (minutes * 60.0)
-    kpis = _erlang_kpis(traffic, productive, aht, resolved, patience, target_seconds)
+    patience_rows = (
+        patience_by_row(patience, plan["queue"].to_numpy()) if resolved == "erlang_a" else None
+    )
+    kpis = _erlang_kpis(traffic, productive, aht, resolved, patience_rows, target_seconds)
     intervals = plan.assign(agents_productive=productive, traffic_erlangs=traffic)
     for column, values in kpis.items():
         intervals[column] = values
@@ -603,7 +610,22 @@ def group_codes(keys: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
 def _period_frames(
     intervals: pd.DataFrame, interval_minutes: int
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Daily, weekly and total aggregates of evaluated intervals (see :data:`PERIOD_COLUMNS`)."""
+    """Daily, weekly and total aggregates of evaluated intervals (see :data:`PERIOD_COLUMNS`).
+
+    Parameters
+    ----------
+    intervals
+        Rows of :attr:`Evaluation.intervals` (columns :data:`EVALUATION_COLUMNS`), shape (n, 13).
+    interval_minutes
+        Interval length in minutes (for the hours columns).
+
+    Returns
+    -------
+    (daily, weekly, totals)
+        Per (``queue``, ``day``), (``queue``, ``week_start``) and ``queue`` (plus ``all queues``
+        when there are several): :data:`PERIOD_COLUMNS` after the keys, rates weighted by calls.
+        Under Erlang C ``abandon_rate`` is NaN (not modelled), never 0.
+    """
     day, week_start = calendar_keys(intervals["interval_start"])
     queue = intervals["queue"].to_numpy()
     calls = intervals["calls_forecast"].to_numpy(dtype=float)

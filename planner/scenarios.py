@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from planner._params import PatienceSeconds, patience_by_row
 from planner.errors import InputError
 from planner.evaluate import (
     ALL_QUEUES,
@@ -92,7 +93,8 @@ class Scenario:
     aht_factor, aht_add_seconds
         AHT becomes ``aht * aht_factor + aht_add_seconds`` (must stay > 0).
     shrinkage, service_level_target, answer_target_seconds, max_abandon_rate, patience_seconds
-        Replace the base value when given.
+        Replace the base value when given (``patience_seconds``: seconds, or a mapping queue ->
+        seconds naming every queue).
     headcount_cap
         At most this many heads in any interval (scheduled heads are cut down to it).
     agents_lost
@@ -116,7 +118,7 @@ class Scenario:
     service_level_target: float | None = None
     answer_target_seconds: float | None = None
     max_abandon_rate: float | None = None
-    patience_seconds: float | None = None
+    patience_seconds: PatienceSeconds = None
     headcount_cap: int | None = None
     agents_lost: int = 0
     opening_hours: tuple[str, str] | None = None
@@ -234,8 +236,6 @@ def _check_scenario(scenario: Scenario) -> None:
         _check_fraction(scenario.max_abandon_rate, f"{where}: max_abandon_rate")
     if scenario.answer_target_seconds is not None:
         _positive(scenario.answer_target_seconds, f"{where}: answer_target_seconds")
-    if scenario.patience_seconds is not None:
-        _positive(scenario.patience_seconds, f"{where}: patience_seconds")
     for name in ("headcount_cap", "agents_lost"):
         value = getattr(scenario, name)
         if value is None and name == "headcount_cap":
@@ -260,7 +260,7 @@ def run_scenarios(
     service_level_target: float = 0.8,
     answer_target_seconds: float = 20.0,
     max_abandon_rate: float | None = None,
-    patience_seconds: float | None = None,
+    patience_seconds: PatienceSeconds = None,
     model: str | None = None,
     cost_per_agent_hour: float | None = None,
     headcount: int | None = None,
@@ -287,6 +287,8 @@ def run_scenarios(
     shrinkage, service_level_target, answer_target_seconds, max_abandon_rate, patience_seconds,
     model
         Base settings (see :func:`planner.evaluate.evaluate_plan`); scenarios override them.
+        ``patience_seconds`` is one number for every queue or a mapping queue -> seconds that
+        names every queue of ``forecast`` (so is a scenario's).
     cost_per_agent_hour
         Cost of one scheduled agent-hour, for the ``cost`` column when no roster is built.
     headcount
@@ -334,6 +336,15 @@ def run_scenarios(
     base_plan = join_plan(forecast.assign(_none=0), "_none", name="forecast")
     minutes = resolve_interval_minutes(base_plan, interval_minutes, name="forecast")
     hours = minutes / 60.0
+    queues = base_plan["queue"].to_numpy()
+    patience_by_row(patience_seconds, queues)
+    for scenario in runs:
+        if scenario.patience_seconds is not None:
+            patience_by_row(
+                scenario.patience_seconds,
+                queues,
+                name=f"scenario {scenario.name!r}: patience_seconds",
+            )
     notes: list[str] = []
     staffing = _import_stage("planner.staffing", "staffing", notes)
     scheduling = None

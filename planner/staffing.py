@@ -10,7 +10,9 @@ Frames in, frames out, over the numpy kernels of :mod:`planner.queueing`:
 - :func:`combine_shrinkage` multiplies shrinkage components exactly.
 
 Models: ``"erlang-c"`` (M/M/n, callers never hang up) and ``"erlang-a"`` (M/M/n+M, callers hang
-up after an exponential patience with mean ``patience_seconds``). Under Erlang C the
+up after an exponential patience with mean ``patience_seconds``: one number, or a mapping queue ->
+seconds since patience differs per queue, validated by :func:`planner._params.patience_by_row`).
+Under Erlang C the
 ``abandon_rate`` column is NaN: the model does not predict abandonment (it is not 0, it is
 unknown); and an interval whose traffic is at least its agents has no steady state, so
 :func:`kpis_for_agents` reports NaN KPIs there (use Erlang A for overloaded intervals).
@@ -31,6 +33,7 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from planner import queueing
+from planner._params import PatienceSeconds, check_patience, patience_by_row
 from planner.errors import InfeasibleError, InputError
 from planner.schema import DEFAULT_QUEUE, REQUIREMENT_COLUMNS
 
@@ -325,28 +328,33 @@ def _infer_interval_minutes(starts: pd.Series, queue: pd.Series) -> int:
         raise InputError(f"{error}; or pass interval_minutes explicitly") from error
 
 
-def _check_model(model: object, patience_seconds: object) -> float:
+def _check_model(model: object, patience_seconds: object) -> None:
+    """The model is known; Erlang A has a valid patience, Erlang C none."""
     if model not in _MODELS:
         raise InputError(f"model must be 'erlang-c' or 'erlang-a', got {model!r}")
     if model == "erlang-a":
         if patience_seconds is None:
             raise InputError(
                 "patience_seconds is required with model='erlang-a' (mean caller patience in "
-                "seconds), got None"
+                "seconds, or a mapping queue -> seconds), got None"
             )
-        patience = _check_number("patience_seconds", patience_seconds, optional=False)
-        assert patience is not None
-        if not 0 < patience < math.inf:
-            raise InputError(
-                f"patience_seconds must be a finite number > 0, got {_show(patience_seconds)}"
-            )
-        return patience
-    if patience_seconds is not None:
+        check_patience(patience_seconds)
+    elif patience_seconds is not None:
         raise InputError(
             f"patience_seconds is only used by model='erlang-a', got {_show(patience_seconds)} "
             "with model='erlang-c'"
         )
-    return math.inf
+
+
+def _patience_rows(
+    model: str, patience_seconds: PatienceSeconds, intervals: _Intervals
+) -> NDArray[np.float64]:
+    """Mean patience per sorted row (Erlang A), or infinity (Erlang C: nobody hangs up)."""
+    if model == "erlang-c":
+        return np.full(intervals.calls.shape[0], math.inf)
+    rows = patience_by_row(patience_seconds, intervals.queue)
+    assert rows is not None
+    return rows
 
 
 def _shrinkage_array(forecast: pd.DataFrame, shrinkage: object, order: NDArray[np.intp]) -> NDArray:
@@ -382,13 +390,14 @@ def _kpis(
     traffic: NDArray[np.float64],
     agents: NDArray[np.float64],
     aht: NDArray[np.float64],
-    patience: float,
+    patience: NDArray[np.float64],
     answer_seconds: float,
     *,
     moments: Literal["none", "closed", "exact"] = "exact",
     erlang_b_value: NDArray[np.float64] | None = None,
 ) -> dict[str, NDArray[np.float64]]:
-    """KPIs of the chosen model for 1-D arrays; zero-traffic rows get AHT 1 (unused)."""
+    """KPIs of the chosen model for 1-D arrays (patience per row, seconds; unused by Erlang C);
+    zero-traffic rows get AHT 1 (unused)."""
     aht = np.where(traffic > 0, aht, 1.0)
     if model == "erlang-c":
         kpi = queueing._erlang_c_flat(
@@ -403,7 +412,7 @@ def _kpis(
         traffic,
         agents,
         aht,
-        np.full(size, patience),
+        np.asarray(np.broadcast_to(patience, (size,)), dtype=np.float64),
         np.full(size, answer_seconds),
         moments=moments,
     )
@@ -412,11 +421,11 @@ def _kpis(
 def _meets(
     model: str,
     targets: StaffingTargets,
-    patience: float,
     *,
     closed_form: bool = False,
-) -> Callable[[NDArray, NDArray, NDArray], NDArray[np.bool_]]:
-    """Vectorised predicate: do ``agents`` meet every target (NaN KPIs never do)?
+) -> Callable[[NDArray, NDArray, NDArray, NDArray], NDArray[np.bool_]]:
+    """Vectorised predicate ``meets(traffic, agents, aht, patience)``: do ``agents`` meet every
+    target (NaN KPIs never do)?
 
     With ``closed_form=True`` (Erlang A) the ASA target is ignored and abandonment comes from the
     cheap closed form: a predicate for a starting guess, not for the answer.
@@ -434,7 +443,9 @@ def _meets(
             moments = "exact"
     check_asa = targets.max_asa_seconds is not None and not closed_form
 
-    def meets(traffic: NDArray, agents: NDArray, aht: NDArray) -> NDArray[np.bool_]:
+    def meets(
+        traffic: NDArray, agents: NDArray, aht: NDArray, patience: NDArray
+    ) -> NDArray[np.bool_]:
         kpi = _kpis(
             model,
             traffic,
@@ -470,9 +481,10 @@ class _Unreachable(Exception):
 
 
 def _smallest_meeting(
-    meets: Callable[[NDArray, NDArray, NDArray], NDArray[np.bool_]],
+    meets: Callable[[NDArray, NDArray, NDArray, NDArray], NDArray[np.bool_]],
     traffic: NDArray[np.float64],
     aht: NDArray[np.float64],
+    patience: NDArray[np.float64],
     failing: NDArray[np.int64],
     guess: NDArray[np.int64],
 ) -> NDArray[np.int64]:
@@ -485,7 +497,7 @@ def _smallest_meeting(
     size = traffic.shape[0]
     lo = failing.copy()
     hi = np.maximum(guess, failing + 1)
-    ok = meets(traffic, hi, aht)
+    ok = meets(traffic, hi, aht, patience)
     limit = np.ceil(_INFEASIBLE_FACTOR * traffic).astype(np.int64) + 1000
 
     # Up: hi fails -> move the bracket up until it meets.
@@ -497,7 +509,7 @@ def _smallest_meeting(
         lo[up] = hi[up]
         hi[up] = np.minimum(hi[up] + step[up], np.maximum(limit[up], lo[up] + 1))
         step[up] *= 2
-        met = meets(traffic[up], hi[up], aht[up])
+        met = meets(traffic[up], hi[up], aht[up], patience[up])
         stuck = ~met & (hi[up] >= limit[up])
         if stuck.any():
             first = int(up[np.flatnonzero(stuck)[0]])
@@ -512,7 +524,7 @@ def _smallest_meeting(
         if down.size == 0:
             break
         probe = np.maximum(hi[down] - step[down], lo[down] + 1)
-        met = meets(traffic[down], probe, aht[down])
+        met = meets(traffic[down], probe, aht[down], patience[down])
         hi[down[met]] = probe[met]
         lo[down[~met]] = probe[~met]
         step[down] *= 2
@@ -522,7 +534,7 @@ def _smallest_meeting(
     open_ = np.flatnonzero(hi - lo > 1)
     while open_.size:
         mid = (lo[open_] + hi[open_]) // 2
-        met = meets(traffic[open_], mid, aht[open_])
+        met = meets(traffic[open_], mid, aht[open_], patience[open_])
         hi[open_[met]] = mid[met]
         lo[open_[~met]] = mid[~met]
         open_ = open_[hi[open_] - lo[open_] > 1]
@@ -594,7 +606,7 @@ def _erlang_c_start(
 def _required(
     model: str,
     targets: StaffingTargets,
-    patience: float,
+    patience: NDArray[np.float64],
     traffic: NDArray[np.float64],
     aht: NDArray[np.float64],
     min_agents: int,
@@ -606,7 +618,7 @@ def _required(
     busy = np.flatnonzero(traffic > 0)
     if busy.size == 0:
         return required
-    a, h = traffic[busy], aht[busy]
+    a, h, p = traffic[busy], aht[busy], patience[busy]
     floor_min = np.full(busy.size, min_agents - 1, dtype=np.int64)
     if model == "erlang-c":
         required[busy], erlang_b_value[busy] = _erlang_c_walk(
@@ -642,9 +654,10 @@ def _required(
     ):
         try:
             guess = _smallest_meeting(
-                _meets("erlang-a", targets, patience, closed_form=True),
+                _meets("erlang-a", targets, closed_form=True),
                 a,
                 h,
+                p,
                 failing,
                 np.maximum(guess, failing + 1),
             )
@@ -660,7 +673,7 @@ def _required(
                 required[busy] = guess
                 return required
     required[busy] = _smallest_meeting(
-        _meets("erlang-a", targets, patience), a, h, failing, np.maximum(guess, failing + 1)
+        _meets("erlang-a", targets), a, h, p, failing, np.maximum(guess, failing + 1)
     )
     return required
 
@@ -675,7 +688,7 @@ def required_agents(
     targets: StaffingTargets | None = None,
     *,
     model: Model = "erlang-c",
-    patience_seconds: float | None = None,
+    patience_seconds: PatienceSeconds = None,
     shrinkage: float | str = 0.0,
     min_agents: int = 0,
     interval_minutes: int | None = None,
@@ -694,8 +707,10 @@ def required_agents(
         The targets; 80/20 service level by default.
     model : {"erlang-c", "erlang-a"}
         Queueing model. ``"erlang-a"`` needs ``patience_seconds``.
-    patience_seconds : float, optional
-        Mean caller patience in seconds (Erlang A only).
+    patience_seconds : float or mapping of str to float, optional
+        Mean caller patience in seconds (Erlang A only): one number for every queue, or a
+        mapping queue -> seconds naming every queue of ``forecast`` (validated by
+        :func:`planner._params.patience_by_row`).
     shrinkage : float or str
         Fraction of paid time agents are not available for calls, in [0, 1), or the name of a
         per-interval column of ``forecast`` holding it (use :func:`combine_shrinkage` to combine
@@ -729,7 +744,7 @@ def required_agents(
     targets = StaffingTargets() if targets is None else targets
     if not isinstance(targets, StaffingTargets):
         raise InputError(f"targets must be a StaffingTargets, got {type(targets).__name__}")
-    patience = _check_model(model, patience_seconds)
+    _check_model(model, patience_seconds)
     if model == "erlang-c" and targets.max_abandon_rate is not None:
         raise InputError(
             f"max_abandon_rate needs model='erlang-a' (Erlang C does not model abandonment), "
@@ -742,6 +757,7 @@ def required_agents(
     ):
         raise InputError(f"min_agents must be a whole number >= 0, got {_show(min_agents)}")
     intervals = _read_intervals(forecast, interval_minutes)
+    patience = _patience_rows(model, patience_seconds, intervals)
     shrink = _shrinkage_array(forecast, shrinkage, intervals.order)
 
     # B(n, traffic) at the answer, from the Erlang C walk (zero-traffic rows: B(n, 0)).
@@ -797,7 +813,7 @@ def kpis_for_agents(
     agents: str | ArrayLike,
     *,
     model: Model = "erlang-c",
-    patience_seconds: float | None = None,
+    patience_seconds: PatienceSeconds = None,
     answer_target_seconds: float = 20.0,
     interval_minutes: int | None = None,
 ) -> pd.DataFrame:
@@ -812,8 +828,9 @@ def kpis_for_agents(
         array of shape (n,) in the frame's row order: whole numbers >= 0 of agents on the phones.
     model : {"erlang-c", "erlang-a"}
         Queueing model; ``"erlang-a"`` needs ``patience_seconds``.
-    patience_seconds : float, optional
-        Mean caller patience in seconds (Erlang A only).
+    patience_seconds : float or mapping of str to float, optional
+        Mean caller patience in seconds (Erlang A only), one number or a mapping queue ->
+        seconds naming every queue of ``forecast``.
     answer_target_seconds : float
         The answer time of the service level in seconds (the 20 of 80/20).
     interval_minutes : int, optional
@@ -834,12 +851,13 @@ def kpis_for_agents(
     planner.errors.InputError
         Bad frame, agents or parameters, naming the field, row and value.
     """
-    patience = _check_model(model, patience_seconds)
+    _check_model(model, patience_seconds)
     answer = _check_number("answer_target_seconds", answer_target_seconds, optional=False)
     assert answer is not None
     if not 0 <= answer < math.inf:
         raise InputError(f"answer_target_seconds must be a finite number >= 0, got {_show(answer)}")
     intervals = _read_intervals(forecast, interval_minutes)
+    patience = _patience_rows(model, patience_seconds, intervals)
     if isinstance(agents, str):
         if agents not in forecast.columns:
             raise InputError(

@@ -328,3 +328,44 @@ def test_cli_evaluate_bad_roster_is_one_line_and_exit_2(tmp_path, capsys):
         main(["evaluate", str(tmp_path / "roster.csv"), str(tmp_path / "forecast.csv")])
     assert exit_info.value.code == 2
     assert "agents_scheduled" in capsys.readouterr().err
+
+
+# -- patience per queue ------------------------------------------------------------------------
+
+
+def _two_queue_plan() -> pd.DataFrame:
+    sales = forecast_frame([20.0, 60.0, 90.0, 0.0], 10, aht=240.0, queue="sales")
+    support = forecast_frame([20.0, 60.0, 90.0, 0.0], 10, aht=240.0, queue="support")
+    return pd.concat([support, sales], ignore_index=True)
+
+
+def test_patience_per_queue_gives_the_rows_of_one_call_per_queue():
+    plan = _two_queue_plan()
+    patience = {"sales": 60.0, "support": 600.0}
+    got = evaluate_plan(plan, shrinkage=0.2, patience_seconds=patience, max_abandon_rate=0.1)
+    assert got.model == "erlang_a"
+    for queue, seconds in patience.items():
+        alone = evaluate_plan(
+            plan.loc[plan["queue"] == queue],
+            shrinkage=0.2,
+            patience_seconds=seconds,
+            max_abandon_rate=0.1,
+        )
+        rows = got.intervals.loc[got.intervals["queue"] == queue].reset_index(drop=True)
+        pd.testing.assert_frame_equal(rows, alone.intervals, check_exact=False, rtol=1e-12)
+        daily = got.daily.loc[got.daily["queue"] == queue].reset_index(drop=True)
+        pd.testing.assert_frame_equal(daily, alone.daily, check_exact=False, rtol=1e-12)
+    # the queues differ only by patience, and it shows
+    by_queue = got.intervals.pivot(index="interval_start", columns="queue", values="abandon_rate")
+    assert (by_queue["sales"].iloc[:3] > by_queue["support"].iloc[:3]).all()
+
+
+def test_patience_mapping_missing_a_queue_is_refused():
+    with pytest.raises(InputError, match=r"patience_seconds has no value for queue 'support'"):
+        evaluate_plan(_two_queue_plan(), patience_seconds={"sales": 60.0})
+
+
+def test_erlang_c_abandonment_is_not_modelled_in_every_aggregate():
+    evaluation = evaluate_plan(_two_queue_plan(), model="erlang-c")
+    for frame in (evaluation.intervals, evaluation.daily, evaluation.weekly, evaluation.totals):
+        assert frame["abandon_rate"].isna().all()

@@ -294,3 +294,65 @@ def test_cli_scenario_with_a_scenarios_file(tmp_path, capsys):
         )
     assert exit_info.value.code == 2
     assert "unknown keys" in capsys.readouterr().err
+
+
+# -- patience per queue ------------------------------------------------------------------------
+
+
+def two_queue_forecast() -> pd.DataFrame:
+    one = forecast_frame()
+    return pd.concat([one.assign(queue="support"), one.assign(queue="sales")], ignore_index=True)
+
+
+def test_patience_per_queue_gives_the_rows_of_one_run_per_queue():
+    forecast = two_queue_forecast()
+    patience = {"sales": 60.0, "support": 600.0}
+    scenarios = [Scenario("volume +10 %", volume_factor=1.1)]
+    settings = {"shrinkage": 0.3, "service_level_target": 0.8, "include_baseline": True}
+    both = run_scenarios(forecast, scenarios, patience_seconds=patience, **settings)
+    for queue, seconds in patience.items():
+        alone = run_scenarios(
+            forecast.loc[forecast["queue"] == queue].reset_index(drop=True),
+            scenarios,
+            patience_seconds=seconds,
+            **settings,
+        )
+        for name in ("baseline", "volume +10 %"):
+            rows = both.evaluations[name].intervals
+            rows = rows.loc[rows["queue"] == queue].reset_index(drop=True)
+            pd.testing.assert_frame_equal(
+                rows, alone.evaluations[name].intervals, check_exact=False, rtol=1e-12
+            )
+        got = both.summary.loc[both.summary["queue"] == queue].reset_index(drop=True)
+        expected = alone.summary.reset_index(drop=True)
+        columns = ["scenario", "required_hours", "scheduled_hours", "service_level", "abandon_rate"]
+        pd.testing.assert_frame_equal(
+            got[columns], expected[columns], check_exact=False, rtol=1e-12
+        )
+    assert "all queues" in set(both.summary["queue"])
+
+
+@pytest.mark.parametrize(
+    ("base", "override", "match"),
+    [
+        ({"sales": 60.0}, None, r"patience_seconds has no value for queue 'support'"),
+        (
+            180.0,
+            {"support": 600.0},
+            r"scenario 'impatient': patience_seconds has no value for queue 'sales'",
+        ),
+    ],
+    ids=["base-missing-queue", "scenario-missing-queue"],
+)
+def test_patience_mapping_missing_a_queue_is_refused(base, override, match):
+    with pytest.raises(InputError, match=match):
+        run_scenarios(
+            two_queue_forecast(),
+            [Scenario("impatient", patience_seconds=override)],
+            patience_seconds=base,
+        )
+
+
+def test_erlang_c_abandonment_is_nan_in_the_summary():
+    result = run_scenarios(forecast_frame(), everyday_scenarios(), headcount=40, model="erlang-c")
+    assert result.summary["abandon_rate"].isna().all()

@@ -552,3 +552,81 @@ def test_cli_staff_errors_exit_2(tmp_path, capsys, args: list[str], match: str) 
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
     assert err.startswith("planner: error:") and match in err
+
+
+# ---------------------------------------------------------------------------------------------
+# Patience per queue
+# ---------------------------------------------------------------------------------------------
+
+
+def two_queues() -> pd.DataFrame:
+    """Sales (impatient, 60 s) and support (patient, 600 s) with the same calls, rows mixed."""
+    calls = [40.0, 80.0, 120.0, 0.0, 60.0]
+    both = pd.concat(
+        [frame(calls, 240.0, queue="support"), frame(calls, 240.0, queue="sales")],
+        ignore_index=True,
+    )
+    return both.iloc[[5, 0, 6, 1, 7, 2, 8, 3, 9, 4]].reset_index(drop=True)
+
+
+PATIENCE = {"sales": 60.0, "support": 600.0, "unused": 1.0}
+
+
+def test_required_agents_with_patience_per_queue_equals_one_call_per_queue() -> None:
+    targets = StaffingTargets(service_level_target=0.8, max_abandon_rate=0.05)
+    forecast = two_queues()
+    got = required_agents(
+        forecast, targets, model="erlang-a", patience_seconds=PATIENCE, shrinkage=0.3
+    )
+    expected = pd.concat(
+        [
+            required_agents(
+                forecast.loc[forecast["queue"] == queue],
+                targets,
+                model="erlang-a",
+                patience_seconds=PATIENCE[queue],
+                shrinkage=0.3,
+                interval_minutes=30,
+            )
+            for queue in ("sales", "support")
+        ],
+        ignore_index=True,
+    )
+    pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-12)
+    # the patience matters: the impatient queue is staffed differently somewhere
+    by_queue = got.pivot(index="interval_start", columns="queue", values="abandon_rate")
+    assert not np.allclose(by_queue["sales"], by_queue["support"], equal_nan=True)
+
+
+def test_kpis_for_agents_with_patience_per_queue_equals_the_kernel() -> None:
+    forecast = two_queues().assign(agents_scheduled=12)
+    got = kpis_for_agents(forecast, "agents_scheduled", model="erlang-a", patience_seconds=PATIENCE)
+    # Independent: the Erlang A kernel per row with that row's queue's patience.
+    patience = got["queue"].map(PATIENCE).to_numpy()
+    traffic = got["calls_forecast"].to_numpy() * 240.0 / 1800.0
+    kernel = erlang_a(traffic, 12.0, 240.0, patience, 20.0)
+    busy = traffic > 0
+    np.testing.assert_allclose(got["service_level"][busy], kernel.service_level[busy], rtol=1e-12)
+    np.testing.assert_allclose(got["abandon_rate"][busy], kernel.abandon_rate[busy], rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("patience", "match"),
+    [
+        ({"sales": 60.0}, r"patience_seconds has no value for queue 'support'"),
+        ({"sales": 60.0, "support": -5}, r"patience_seconds\['support'\] must be .*-5"),
+        ({}, r"patience_seconds must map every queue .*empty"),
+        ("180", r"patience_seconds must be a number of seconds > 0 or a mapping .*'180'"),
+    ],
+    ids=["missing-queue", "negative-in-mapping", "empty-mapping", "text"],
+)
+def test_patience_per_queue_errors_name_the_queue(patience: object, match: str) -> None:
+    with pytest.raises(InputError, match=match):
+        required_agents(two_queues(), model="erlang-a", patience_seconds=patience)  # type: ignore[arg-type]
+    with pytest.raises(InputError, match=match):
+        kpis_for_agents(
+            two_queues().assign(n=5),
+            "n",
+            model="erlang-a",
+            patience_seconds=patience,  # type: ignore[arg-type]
+        )
