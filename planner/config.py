@@ -13,7 +13,7 @@ was expected, e.g. ``plan.toml: targets.service_level_target must be a number in
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,7 @@ __all__ = [
     "QueueSettings",
     "ScheduleSettings",
     "ScenarioSettings",
+    "SimulationSettings",
     "TargetSettings",
     "example_plan_text",
     "load_config",
@@ -94,6 +95,22 @@ class ScenarioSettings:
 
 
 @dataclass(frozen=True)
+class SimulationSettings:
+    """The call-by-call simulation of the plan's first week (see :mod:`planner.simulate`).
+
+    ``replications`` independent runs give the confidence intervals; ``seed`` makes them
+    reproducible; ``handle_time`` is ``"exponential"`` (the Erlang assumption) or
+    ``"lognormal"`` with coefficient of variation ``aht_cv``.
+    """
+
+    run: bool = True
+    replications: int = 5
+    seed: int = 0
+    handle_time: str = "exponential"
+    aht_cv: float = 1.0
+
+
+@dataclass(frozen=True)
 class OutputSettings:
     """What is written: file format of the frames and whether report.html is made."""
 
@@ -118,6 +135,7 @@ class PlanConfig:
     queues: tuple[QueueSettings, ...] = ()
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     scenarios: ScenarioSettings = field(default_factory=ScenarioSettings)
+    simulation: SimulationSettings = field(default_factory=SimulationSettings)
     output: OutputSettings = field(default_factory=OutputSettings)
     timezone: str | None = None
     source: str = "plan"
@@ -130,6 +148,17 @@ class PlanConfig:
                     return settings.patience_seconds
                 break
         return self.default_patience_seconds
+
+    def patience_by_queue(self, queues: Iterable[str]) -> dict[str, float] | None:
+        """Mean caller patience of each of ``queues`` (seconds) under Erlang A, else None.
+
+        A queue without a patience (not listed and no ``staffing.patience_seconds``) is left
+        out, so that the stage given the mapping names it in its error.
+        """
+        if self.targets.model != "erlang-a":
+            return None
+        known = {str(q): self.patience_for(str(q)) for q in queues}
+        return {queue: value for queue, value in known.items() if value is not None}
 
 
 class _Table:
@@ -413,6 +442,31 @@ def _scenarios(table: _Table) -> ScenarioSettings:
     return settings
 
 
+def _simulation(table: _Table) -> SimulationSettings:
+    settings = SimulationSettings(
+        run=table.boolean("run", True),
+        replications=table.integer(
+            "replications", 5, low=2, expected="a whole number >= 2 (for confidence intervals)"
+        ),
+        seed=table.integer("seed", 0, low=0, expected="a whole number >= 0"),
+        handle_time=table.choice("handle_time", "exponential", ("exponential", "lognormal")),
+        aht_cv=float(
+            table.number(
+                "aht_cv", 1.0, low=0, low_open=True, high=10, expected="a number in (0, 10]"
+            )
+            or 1.0
+        ),
+    )
+    if settings.handle_time == "exponential" and settings.aht_cv != 1.0:
+        raise table.fail(
+            "aht_cv",
+            settings.aht_cv,
+            "1 with handle_time 'exponential' (or handle_time 'lognormal')",
+        )
+    table.check_unknown()
+    return settings
+
+
 def _output(table: _Table) -> OutputSettings:
     settings = OutputSettings(
         format=table.choice("format", "csv", _FORMATS), report=table.boolean("report", True)
@@ -458,6 +512,7 @@ def parse_config(
         queues=_queues(top),
         schedule=_schedule(top.table("schedule"), base_dir),
         scenarios=_scenarios(top.table("scenarios")),
+        simulation=_simulation(top.table("simulation")),
         output=_output(top.table("output")),
         timezone=top.text("timezone", None),
         source=source,

@@ -1,8 +1,9 @@
 """The whole pipeline, stage after stage, writing each stage's output into one folder.
 
-:func:`run_plan` runs history -> forecast -> staffing -> schedule -> evaluate -> scenarios ->
-accuracy -> report on your history and plan file; :func:`run_demo` runs it on the built-in sample
-centre with its last week held out, so the report also shows forecast against actual.
+:func:`run_plan` runs history -> KPIs of the history -> forecast -> staffing -> schedule ->
+evaluate -> simulate -> scenarios -> accuracy -> report on your history and plan file;
+:func:`run_demo` runs it on the built-in sample centre with its last week held out, so the report
+also shows forecast against actual.
 
 The plan window starts at local midnight of ``start`` and lasts ``weeks`` weeks. History before
 ``start`` is what the forecast learns from; history inside the window (when there is any) is the
@@ -19,7 +20,7 @@ import json
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -28,14 +29,19 @@ from planner.config import PlanConfig, ScheduleSettings
 from planner.errors import InfeasibleError, InputError
 from planner.progress import ProgressCallback, report
 
+if TYPE_CHECKING:
+    from planner.evaluate import Evaluation
+
 __all__ = ["PipelineResult", "demo_config", "run_demo", "run_plan"]
 
 STAGES = (
     "history",
+    "history_kpis",
     "forecast",
     "staffing",
     "schedule",
     "evaluate",
+    "simulate",
     "scenarios",
     "accuracy",
     "report",
@@ -97,74 +103,49 @@ def _window(
 def _write(result: PipelineResult, label: str, frame: pd.DataFrame, name: str, fmt: str) -> None:
     from planner.io import write_frame
 
-    path = result.out_dir / f"{name}.{fmt}"
-    if frame.empty and fmt == "csv":
-        # planner.io.write_frame cannot write an empty frame with a tz-aware column yet (pyarrow
-        # has no kernel for the null offsets); the header alone says "none".
-        frame.to_csv(path, index=False)
-        result.outputs[label] = path
-    else:
-        result.outputs[label] = write_frame(frame, path)
+    result.outputs[label] = write_frame(frame, result.out_dir / f"{name}.{fmt}")
     result.frames[label] = frame
 
 
-def _per_queue_required(
-    forecast: pd.DataFrame, config: PlanConfig, interval_minutes: int
-) -> pd.DataFrame:
-    """Staffing's requirements, queue by queue (each with its own caller patience)."""
+def _required(forecast: pd.DataFrame, config: PlanConfig, interval_minutes: int) -> pd.DataFrame:
+    """Staffing's requirements for every queue, each with its own caller patience."""
     from planner.staffing import StaffingTargets, required_agents
 
     t = config.targets
-    frames = []
-    for queue, part in forecast.groupby("queue", sort=True):
-        patience = config.patience_for(str(queue)) if t.model == "erlang-a" else None
-        targets = StaffingTargets(
-            service_level_target=t.service_level_target,
-            answer_target_seconds=t.answer_target_seconds,
-            max_asa_seconds=t.max_asa_seconds,
-            max_abandon_rate=t.max_abandon_rate if t.model == "erlang-a" else None,
-            max_occupancy=t.max_occupancy,
-        )
-        frames.append(
-            required_agents(
-                part.loc[:, ["queue", "interval_start", "calls_forecast", "aht_seconds_forecast"]],
-                targets,
-                model=t.model,  # type: ignore[arg-type]
-                patience_seconds=patience,
-                shrinkage=config.shrinkage,
-                min_agents=config.min_agents,
-                interval_minutes=interval_minutes,
-            )
-        )
-    return pd.concat(frames, ignore_index=True)
+    targets = StaffingTargets(
+        service_level_target=t.service_level_target,
+        answer_target_seconds=t.answer_target_seconds,
+        max_asa_seconds=t.max_asa_seconds,
+        max_abandon_rate=t.max_abandon_rate if t.model == "erlang-a" else None,
+        max_occupancy=t.max_occupancy,
+    )
+    return required_agents(
+        forecast.loc[:, ["queue", "interval_start", "calls_forecast", "aht_seconds_forecast"]],
+        targets,
+        model=t.model,  # type: ignore[arg-type]
+        patience_seconds=config.patience_by_queue(forecast["queue"].unique()),
+        shrinkage=config.shrinkage,
+        min_agents=config.min_agents,
+        interval_minutes=interval_minutes,
+    )
 
 
-def _evaluate(
-    plan: pd.DataFrame, config: PlanConfig, interval_minutes: int
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Per-interval KPIs queue by queue; daily, weekly and total aggregates weighted by calls."""
-    from planner.evaluate import _period_frames, evaluate_plan
+def _evaluate(plan: pd.DataFrame, config: PlanConfig, interval_minutes: int) -> Evaluation:
+    """Per-interval KPIs of every queue (its own patience); aggregates weighted by calls."""
+    from planner.evaluate import evaluate_plan
 
     t = config.targets
-    intervals = []
-    for queue, part in plan.groupby("queue", sort=True):
-        patience = config.patience_for(str(queue)) if t.model == "erlang-a" else None
-        evaluation = evaluate_plan(
-            part,
-            "agents_scheduled",
-            shrinkage=config.shrinkage,
-            model=t.model,
-            patience_seconds=patience,
-            answer_target_seconds=t.answer_target_seconds,
-            service_level_target=t.service_level_target or 0.0,
-            max_abandon_rate=t.max_abandon_rate,
-            interval_minutes=interval_minutes,
-        )
-        intervals.append(evaluation.intervals)
-    frame = pd.concat(intervals, ignore_index=True)
-    # One aggregation over every queue so the "all queues" row is weighted across queues too.
-    daily, weekly, totals = _period_frames(frame, interval_minutes)
-    return frame, daily, weekly, totals
+    return evaluate_plan(
+        plan,
+        "agents_scheduled",
+        shrinkage=config.shrinkage,
+        model=t.model,
+        patience_seconds=config.patience_by_queue(plan["queue"].unique()),
+        answer_target_seconds=t.answer_target_seconds,
+        service_level_target=t.service_level_target or 0.0,
+        max_abandon_rate=t.max_abandon_rate,
+        interval_minutes=interval_minutes,
+    )
 
 
 def _roster_week(
@@ -253,11 +234,11 @@ def run_plan(
     report(progress, "plan", 0, total)
     clock = [time.perf_counter()]
 
-    def done(step: int) -> None:
+    def done(stage: str) -> None:
         now = time.perf_counter()
-        result.seconds[STAGES[step - 1]] = now - clock[0]
+        result.seconds[stage] = now - clock[0]
         clock[0] = now
-        report(progress, "plan", step, total)
+        report(progress, "plan", STAGES.index(stage) + 1, total)
 
     frame = history
     if config.timezone is not None:
@@ -285,7 +266,11 @@ def run_plan(
         _write(result, "history_gaps", load.gaps, "history_gaps", fmt)
     result.frames["history"] = fit
     result.stages["history"] = "ran"
-    done(1)
+    done("history")
+
+    # KPIs achieved in the history ---------------------------------------------------------------
+    _history_kpis(result, fit, config, interval_minutes, fmt)
+    done("history_kpis")
 
     # forecast -----------------------------------------------------------------------------------
     last_day = fit["interval_start"].max().normalize()
@@ -312,13 +297,13 @@ def run_plan(
     _write(result, "forecast", forecast, "forecast", fmt)
     _write(result, "forecast_methods", run.choices_frame(), "forecast_methods", fmt)
     result.stages["forecast"] = "ran"
-    done(2)
+    done("forecast")
 
     # staffing -----------------------------------------------------------------------------------
-    requirements = _per_queue_required(forecast, config, interval_minutes)
+    requirements = _required(forecast, config, interval_minutes)
     _write(result, "requirements", requirements, "requirements", fmt)
     result.stages["staffing"] = "ran"
-    done(3)
+    done("staffing")
 
     # schedule -----------------------------------------------------------------------------------
     heads: pd.DataFrame | None = None
@@ -339,35 +324,36 @@ def run_plan(
             how="left",
         )
         plan["agents_scheduled"] = plan["agents_scheduled"].fillna(0).astype(np.int64)
-    done(4)
+    done("schedule")
 
     # evaluate -----------------------------------------------------------------------------------
     plan = plan.loc[
         :, ["queue", "interval_start", "calls_forecast", "aht_seconds_forecast", "agents_scheduled"]
     ]
-    intervals, daily, weekly, totals = _evaluate(plan, config, interval_minutes)
-    _write(result, "evaluation", intervals, "evaluation", fmt)
-    _write(result, "kpis_daily", daily, "kpis_daily", fmt)
-    _write(result, "kpis_weekly", weekly, "kpis_weekly", fmt)
-    _write(result, "kpis_total", totals, "kpis_total", fmt)
-    missing = intervals.loc[~intervals["meets_target"]].sort_values(
-        ["service_level", "queue", "interval_start"], kind="stable"
-    )
-    _write(result, "missing_target", missing.reset_index(drop=True), "missing_target", fmt)
-    result.summary = totals
+    evaluation = _evaluate(plan, config, interval_minutes)
+    _write(result, "evaluation", evaluation.intervals, "evaluation", fmt)
+    _write(result, "kpis_daily", evaluation.daily, "kpis_daily", fmt)
+    _write(result, "kpis_weekly", evaluation.weekly, "kpis_weekly", fmt)
+    _write(result, "kpis_total", evaluation.totals, "kpis_total", fmt)
+    _write(result, "missing_target", evaluation.missing_target, "missing_target", fmt)
+    result.summary = evaluation.totals
     result.stages["evaluate"] = "ran"
-    done(5)
+    done("evaluate")
+
+    # simulate -----------------------------------------------------------------------------------
+    _simulate(result, plan, config, begin, interval_minutes, fmt, progress)
+    done("simulate")
 
     # scenarios ----------------------------------------------------------------------------------
     _scenarios(result, forecast, plan, config, interval_minutes, fmt)
-    done(6)
+    done("scenarios")
 
     # accuracy -----------------------------------------------------------------------------------
     if actuals.empty:
         result.stages["accuracy"] = "not run: no history inside the plan window to compare with"
     else:
         _accuracy(result, forecast, plan, fit, actuals, config, interval_minutes, fmt)
-    done(7)
+    done("accuracy")
 
     # report -------------------------------------------------------------------------------------
     summary_path = out / "plan_summary.json"
@@ -401,9 +387,14 @@ def run_plan(
             coverage=heads,
             roster=result.frames.get("roster"),
             activities=result.frames.get("activities"),
-            evaluation=intervals,
-            kpis=totals,
-            kpis_daily=daily,
+            evaluation=evaluation.intervals,
+            kpis=evaluation.totals,
+            kpis_daily=evaluation.daily,
+            model=config.targets.model,
+            simulation=result.frames.get("simulation_intervals"),
+            simulation_daily=result.frames.get("simulation_daily"),
+            history_kpis=result.frames.get("history_kpis_total"),
+            history_kpis_weekly=result.frames.get("history_kpis_weekly"),
             scenarios=result.frames.get("scenarios"),
             accuracy=result.frames.get("accuracy_intervals"),
             accuracy_scores=result.frames.get("accuracy_scores"),
@@ -414,7 +405,7 @@ def run_plan(
         )
     else:
         result.stages["report"] = "not run: output.report is false"
-    done(8)
+    done("report")
     return result
 
 
@@ -481,8 +472,7 @@ def _scenarios(
     interval_minutes: int,
     fmt: str,
 ) -> None:
-    """Everyday and custom what-ifs against the plan's heads, queue by queue."""
-    from planner.evaluate import ALL_QUEUES
+    """Everyday and custom what-ifs against the plan's heads, every queue with its patience."""
     from planner.scenarios import everyday_scenarios, run_scenarios
 
     s = config.scenarios
@@ -493,39 +483,114 @@ def _scenarios(
         result.stages["scenarios"] = "not run: the plan file asks for none"
         return
     t = config.targets
-    frames: list[pd.DataFrame] = []
-    notes: set[str] = set()
-    for queue, part in forecast.groupby("queue", sort=True):
-        agents = plan.loc[plan["queue"] == queue, ["queue", "interval_start", "agents_scheduled"]]
-        comparison = run_scenarios(
-            part.loc[:, ["queue", "interval_start", "calls_forecast", "aht_seconds_forecast"]],
-            scenarios,
-            current_agents=agents,
-            shrinkage=config.shrinkage,
-            service_level_target=t.service_level_target or 0.0,
-            answer_target_seconds=t.answer_target_seconds,
-            max_abandon_rate=t.max_abandon_rate,
-            patience_seconds=config.patience_for(str(queue)) if t.model == "erlang-a" else None,
-            model=t.model,
-            cost_per_agent_hour=s.cost_per_agent_hour,
-            headcount=len(rules.agents) if rules is not None else None,
-            interval_minutes=interval_minutes,
-        )
-        frames.append(comparison.summary.loc[comparison.summary["queue"] != ALL_QUEUES])
-        notes.update(comparison.notes)
-    summary = pd.concat(frames, ignore_index=True)
-    _write(result, "scenarios", summary, "scenarios", fmt)
+    comparison = run_scenarios(
+        forecast.loc[:, ["queue", "interval_start", "calls_forecast", "aht_seconds_forecast"]],
+        scenarios,
+        current_agents=plan.loc[:, ["queue", "interval_start", "agents_scheduled"]],
+        shrinkage=config.shrinkage,
+        service_level_target=t.service_level_target or 0.0,
+        answer_target_seconds=t.answer_target_seconds,
+        max_abandon_rate=t.max_abandon_rate,
+        patience_seconds=config.patience_by_queue(forecast["queue"].unique()),
+        model=t.model,
+        cost_per_agent_hour=s.cost_per_agent_hour,
+        headcount=len(rules.agents) if rules is not None else None,
+        interval_minutes=interval_minutes,
+    )
+    _write(result, "scenarios", comparison.summary, "scenarios", fmt)
     result.notes.extend(
         f"scenarios: {note}"
-        for note in sorted(notes)
+        for note in comparison.notes
         if "scheduling not run" not in note  # re-staffed scenarios are not rostered: said below
     )
     result.notes.append(
-        "scenarios are run queue by queue against the plan's heads (split per queue); re-staffed "
-        "scenarios show staffing's requirement, not a new roster; 'lose 5 agents' removes them "
-        "from the whole workforce, in proportion in every queue"
+        "scenarios are run against the plan's heads per queue; re-staffed scenarios show "
+        "staffing's requirement, not a new roster; 'lose 5 agents' removes them from the whole "
+        "workforce, in proportion in every queue and interval"
     )
     result.stages["scenarios"] = "ran"
+
+
+def _simulate(
+    result: PipelineResult,
+    plan: pd.DataFrame,
+    config: PlanConfig,
+    begin: pd.Timestamp,
+    interval_minutes: int,
+    fmt: str,
+    progress: ProgressCallback | None,
+) -> None:
+    """Simulate the plan's first week call by call, each queue with its own patience."""
+    from planner.simulate import simulate_plan
+
+    settings = config.simulation
+    if not settings.run:
+        result.stages["simulate"] = "not run: simulation.run is false"
+        return
+    week = plan.loc[plan["interval_start"] < begin + pd.Timedelta(days=7)]
+    queues = sorted(week["queue"].unique())
+    patience = config.patience_by_queue(queues)
+    # One independent seed per queue, derived from the plan file's seed.
+    seeds = [
+        int(child.generate_state(1)[0])
+        for child in np.random.SeedSequence(settings.seed).spawn(len(queues))
+    ]
+    parts: dict[str, list[pd.DataFrame]] = {"intervals": [], "daily": [], "totals": []}
+    for queue, seed in zip(queues, seeds, strict=True):
+        # simulate_plan takes one patience; the queues' runs are independent, so one call per
+        # queue with its own patience gives the same result as one call over all of them.
+        run = simulate_plan(
+            week.loc[week["queue"] == queue],
+            "agents_scheduled",
+            shrinkage=config.shrinkage,
+            handle_time=settings.handle_time,  # type: ignore[arg-type]
+            aht_cv=settings.aht_cv,
+            patience="exponential" if patience is not None else None,
+            patience_seconds=None if patience is None else patience[queue],
+            answer_target_seconds=config.targets.answer_target_seconds,
+            replications=settings.replications,
+            seed=seed,
+            interval_minutes=interval_minutes,
+            progress=progress,
+        )
+        parts["intervals"].append(run.intervals)
+        parts["daily"].append(run.daily)
+        parts["totals"].append(run.totals)
+    for label in ("intervals", "daily", "totals"):
+        frame = pd.concat(parts[label], ignore_index=True)
+        _write(result, f"simulation_{label}", frame, f"simulation_{label}", fmt)
+    first = week["interval_start"].min().date()
+    result.notes.append(
+        f"simulation: the week from {first}, {settings.replications} replications "
+        f"({settings.handle_time} handle times, "
+        + ("exponential patience per queue" if patience is not None else "nobody abandons")
+        + f", seed {settings.seed}); confidence intervals at 95 %"
+    )
+    result.stages["simulate"] = "ran"
+
+
+def _history_kpis(
+    result: PipelineResult,
+    fit: pd.DataFrame,
+    config: PlanConfig,
+    interval_minutes: int,
+    fmt: str,
+) -> None:
+    """KPIs the centre achieved in the history before the plan, with their spread."""
+    from planner.kpi import kpi_report
+
+    t = config.targets
+    kpis = kpi_report(
+        fit,
+        service_level_target=t.service_level_target or 0.0,
+        max_abandon_rate=t.max_abandon_rate,
+        cost_per_agent_hour=config.scenarios.cost_per_agent_hour,
+        interval_minutes=interval_minutes,
+    )
+    _write(result, "history_kpis_weekly", kpis.weekly, "history_kpis_weekly", fmt)
+    _write(result, "history_kpis_total", kpis.totals, "history_kpis_total", fmt)
+    result.notes.extend(f"history KPIs: {note}" for note in kpis.notes)
+    result.stages["history_kpis"] = "ran"
 
 
 def _accuracy(

@@ -9,8 +9,13 @@ file needs no network. Sections, in order:
 4. a day-by-interval heatmap of predicted service level and abandonment, the intervals missing
    target marked;
 5. the plan's KPIs weighted by calls (table), with the count of intervals missing target;
-6. the what-if scenarios side by side;
-7. forecast against actual.
+6. the Erlang prediction against the call-by-call simulation: service level per day with the
+   simulation's confidence interval, and the backlog a busy interval leaves to the next;
+7. the what-if scenarios side by side;
+8. the KPIs the centre achieved in its history, with their spread across intervals;
+9. forecast against actual.
+
+Abandonment under Erlang C is not modelled: it shows as "n/a", never as 0.
 
 A section whose frame is absent (the stage did not run) says so, with the reason from ``stages``.
 :func:`render_report` returns the page as text (the API serves it); :func:`write_report` writes it.
@@ -35,7 +40,9 @@ SECTIONS = (
     ("roster", "Roster"),
     ("heatmap", "Predicted service level and abandonment"),
     ("kpis", "KPIs of the plan, weighted by calls"),
+    ("simulation", "Erlang prediction against simulation"),
     ("scenarios", "What-if scenarios"),
+    ("history_kpis", "KPIs achieved in the history"),
     ("accuracy", "Forecast against actual"),
 )
 """(id, title) of each section, in page order."""
@@ -46,7 +53,9 @@ _STAGE_OF = {
     "roster": "schedule",
     "heatmap": "evaluate",
     "kpis": "evaluate",
+    "simulation": "simulate",
     "scenarios": "scenarios",
+    "history_kpis": "history_kpis",
     "accuracy": "accuracy",
 }
 
@@ -115,6 +124,15 @@ def _band_polygon(gapped: pd.DataFrame) -> tuple[list[object], list[float | None
 
 def _pct(value: float) -> str:
     return "" if pd.isna(value) else f"{100 * value:.1f} %"
+
+
+def _abandon(value: float) -> str:
+    """Abandonment as a percentage; "n/a" where it is not modelled (Erlang C gives NaN)."""
+    return "n/a" if pd.isna(value) else f"{100 * value:.1f} %"
+
+
+def _day(value: object) -> str:
+    return pd.Timestamp(value).strftime("%a %d %b")  # type: ignore[arg-type]
 
 
 def _num(value: float, digits: int = 1) -> str:
@@ -351,6 +369,7 @@ def _heatmap_figure(
             "sl_calls": np.where(
                 calls > 0, evaluation["service_level"].to_numpy(float) * calls, 0.0
             ),
+            # NaN abandonment (Erlang C: not modelled) stays NaN: summed with min_count=1 below.
             "ab_calls": np.where(
                 calls > 0, evaluation["abandon_rate"].to_numpy(float) * calls, 0.0
             ),
@@ -362,11 +381,12 @@ def _heatmap_figure(
         .agg(
             calls=("calls", "sum"),
             sl_calls=("sl_calls", "sum"),
-            ab_calls=("ab_calls", "sum"),
+            ab_calls=("ab_calls", lambda v: v.sum(min_count=1)),
             missed=("missed", "any"),
         )
         .reset_index()
     )
+    modelled = bool(np.isfinite(evaluation["abandon_rate"].to_numpy(float)[calls > 0]).any())
     with np.errstate(invalid="ignore", divide="ignore"):
         cells["sl"] = np.where(cells["calls"] > 0, cells["sl_calls"] / cells["calls"], np.nan)
         cells["ab"] = np.where(cells["calls"] > 0, cells["ab_calls"] / cells["calls"], np.nan)
@@ -381,7 +401,9 @@ def _heatmap_figure(
         vertical_spacing=0.12,
         subplot_titles=(
             "service level (all queues, weighted by calls); x = an interval missing target",
-            "abandonment (all queues, weighted by calls)",
+            "abandonment (all queues, weighted by calls)"
+            if modelled
+            else "abandonment: not modelled (Erlang C assumes nobody hangs up)",
         ),
     )
     fig.add_trace(
@@ -404,7 +426,10 @@ def _heatmap_figure(
             x=times,
             y=days,
             zmin=0,
-            zmax=max(float(np.nanmax(ab.to_numpy(), initial=0.0)), max_abandon_rate or 0.05),
+            zmax=max(
+                float(np.nanmax(ab.to_numpy(), initial=0.0)) if modelled else 0.0,
+                max_abandon_rate or 0.05,
+            ),
             colorscale="Reds",
             colorbar={"title": "abandon", "y": 0.22, "len": 0.42},
             hoverongaps=False,
@@ -443,6 +468,125 @@ def _scenario_figure(scenarios: pd.DataFrame) -> object:
     return fig
 
 
+def _simulation_days(
+    kpis_daily: pd.DataFrame | None, simulation_daily: pd.DataFrame
+) -> pd.DataFrame:
+    """Per (queue, day): the Erlang prediction next to the simulation's mean and interval."""
+    sim = simulation_daily.loc[
+        :,
+        [
+            "queue",
+            "day",
+            "calls_offered",
+            "service_level",
+            "service_level_lower",
+            "service_level_upper",
+            "abandon_rate",
+        ],
+    ].rename(
+        columns={
+            "calls_offered": "calls_simulated",
+            "service_level": "service_level_simulated",
+            "service_level_lower": "service_level_simulated_lower",
+            "service_level_upper": "service_level_simulated_upper",
+            "abandon_rate": "abandon_rate_simulated",
+        }
+    )
+    if kpis_daily is None or kpis_daily.empty:
+        return sim.assign(service_level_erlang=np.nan, abandon_rate_erlang=np.nan)
+    erlang = kpis_daily.loc[:, ["queue", "day", "service_level", "abandon_rate"]].rename(
+        columns={"service_level": "service_level_erlang", "abandon_rate": "abandon_rate_erlang"}
+    )
+    return sim.merge(erlang, on=["queue", "day"], how="left")
+
+
+def _simulation_figure(days: pd.DataFrame) -> object:
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    queues = sorted(days["queue"].unique())
+    fig = make_subplots(rows=1, cols=len(queues), shared_yaxes=True, subplot_titles=queues)
+    for col, queue in enumerate(queues, start=1):
+        part = days.loc[days["queue"] == queue].sort_values("day")
+        x = [_day(v) for v in part["day"]]
+        mean = part["service_level_simulated"].to_numpy(dtype=float)
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=mean,
+                mode="markers",
+                name="simulated (95 % interval)",
+                marker={"color": "#2ca02c", "size": 8},
+                error_y={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": part["service_level_simulated_upper"].to_numpy(dtype=float) - mean,
+                    "arrayminus": mean - part["service_level_simulated_lower"].to_numpy(float),
+                },
+                legendgroup="sim",
+                showlegend=col == 1,
+            ),
+            row=1,
+            col=col,
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=part["service_level_erlang"],
+                mode="markers",
+                name="Erlang prediction",
+                marker={"color": "#1f77b4", "symbol": "diamond-open", "size": 10},
+                legendgroup="erlang",
+                showlegend=col == 1,
+            ),
+            row=1,
+            col=col,
+        )
+    fig.update_yaxes(tickformat=".0%", row=1, col=1, title_text="service level per day")
+    fig.update_layout(height=380, margin={"t": 50, "b": 30}, legend={"orientation": "h", "y": -0.2})
+    return fig
+
+
+def _history_kpis_figure(weekly: pd.DataFrame) -> object:
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    colours = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b")
+    for i, queue in enumerate(sorted(weekly["queue"].unique())):
+        part = weekly.loc[weekly["queue"] == queue].sort_values("week_start")
+        x = list(pd.to_datetime(part["week_start"]))
+        colour = colours[i % len(colours)]
+        upper = part["service_level_p90"].to_numpy(dtype=float)
+        lower = part["service_level_p10"].to_numpy(dtype=float)
+        fig.add_trace(
+            go.Scatter(
+                x=x + x[::-1],
+                y=list(upper) + list(lower[::-1]),
+                fill="toself",
+                mode="lines",
+                line={"width": 0},
+                fillcolor=colour,
+                opacity=0.15,
+                hoverinfo="skip",
+                name=f"{queue}: 10th-90th percentile of intervals",
+                legendgroup=str(queue),
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=part["service_level"],
+                mode="lines+markers",
+                name=f"{queue}: week (weighted by calls)",
+                line={"color": colour},
+                legendgroup=str(queue),
+            )
+        )
+    fig.update_yaxes(tickformat=".0%", title_text="service level achieved")
+    fig.update_layout(height=400, margin={"t": 30, "b": 30})
+    return fig
+
+
 def _accuracy_figure(accuracy: pd.DataFrame) -> object:
     import plotly.graph_objects as go
 
@@ -465,6 +609,108 @@ def _accuracy_figure(accuracy: pd.DataFrame) -> object:
     return fig
 
 
+def _simulation_section(
+    page: _Page,
+    kpis_daily: pd.DataFrame | None,
+    simulation_daily: pd.DataFrame,
+    simulation: pd.DataFrame | None,
+    model: str | None,
+) -> None:
+    """Erlang's daily SL against the simulation's (with its interval); the backlog carried."""
+    name = {"erlang-a": "Erlang A", "erlang-c": "Erlang C"}.get(str(model), "Erlang")
+    days = _simulation_days(kpis_daily, simulation_daily)
+    page.text(
+        f'<p class="meta">Service level per day: the {html.escape(name)} prediction (each '
+        "interval in steady state, starting empty) against the call-by-call simulation of the "
+        "same roster (mean over replications and its 95 % confidence interval; queues carry "
+        "over interval boundaries). A prediction outside the interval is a difference the "
+        "formulas cannot see.</p>"
+    )
+    page.figure(_simulation_figure(days), "chart-simulation")
+    page.text(
+        _table(
+            days.sort_values(["queue", "day"]),
+            {
+                "queue": str,
+                "day": _day,
+                "calls_simulated": lambda v: _num(v, 0),
+                "service_level_erlang": _pct,
+                "service_level_simulated": _pct,
+                "service_level_simulated_lower": _pct,
+                "service_level_simulated_upper": _pct,
+                "abandon_rate_erlang": _abandon,
+                "abandon_rate_simulated": _pct,
+            },
+        )
+    )
+    if simulation is None or "queue_at_end" not in simulation.columns:
+        return
+    carried = simulation.loc[simulation["queue_at_end"] > 0].sort_values(
+        ["queue_at_end", "queue", "interval_start"], ascending=[False, True, True], kind="stable"
+    )
+    if carried.empty:
+        page.text(
+            '<p class="meta">No interval ends with calls still waiting in any replication: '
+            "no backlog is carried over.</p>"
+        )
+        return
+    shown = carried.head(15).assign(
+        interval=_local(carried.head(15)["interval_start"]).dt.strftime("%a %d %b %H:%M")
+    )
+    page.text(
+        f'<h3>Backlog carried over</h3><p class="meta">{len(carried)} of {len(simulation)} '
+        "queue-intervals end with calls still waiting (mean over replications), which the next "
+        "interval inherits; the largest:</p>"
+    )
+    page.text(
+        _table(
+            shown,
+            {
+                "queue": str,
+                "interval": str,
+                "calls_offered": lambda v: _num(v, 1),
+                "agents_productive": lambda v: _num(v, 0),
+                "queue_at_end": lambda v: _num(v, 1),
+                "queue_at_end_lower": lambda v: _num(v, 1),
+                "queue_at_end_upper": lambda v: _num(v, 1),
+                "service_level": _pct,
+            },
+        )
+    )
+
+
+def _history_kpis_section(page: _Page, totals: pd.DataFrame, weekly: pd.DataFrame | None) -> None:
+    """What the history achieved, weighted by calls, with the spread across its intervals."""
+    page.text(
+        '<p class="meta">Achieved in the history before the plan: rates weighted by calls, '
+        "with the 10th / 50th / 90th percentiles across intervals and the intervals below "
+        "target, never the average alone.</p>"
+    )
+    if weekly is not None and not weekly.empty:
+        page.figure(_history_kpis_figure(weekly), "chart-history-kpis")
+    page.text(
+        _table(
+            totals,
+            {
+                "queue": str,
+                "calls_offered": lambda v: _num(v, 0),
+                "service_level": _pct,
+                "service_level_p10": _pct,
+                "service_level_p50": _pct,
+                "service_level_p90": _pct,
+                "abandon_rate": _abandon,
+                "abandon_rate_p90": _abandon,
+                "asa_seconds": lambda v: _num(v, 1),
+                "aht_seconds": lambda v: _num(v, 1),
+                "occupancy": _pct,
+                "intervals": lambda v: _num(v, 0),
+                "intervals_below_target": lambda v: _num(v, 0),
+                "calls_share_below_target": _pct,
+            },
+        )
+    )
+
+
 def render_report(
     *,
     title: str = "Workforce plan",
@@ -478,6 +724,11 @@ def render_report(
     evaluation: pd.DataFrame | None = None,
     kpis: pd.DataFrame | None = None,
     kpis_daily: pd.DataFrame | None = None,
+    model: str | None = None,
+    simulation: pd.DataFrame | None = None,
+    simulation_daily: pd.DataFrame | None = None,
+    history_kpis: pd.DataFrame | None = None,
+    history_kpis_weekly: pd.DataFrame | None = None,
     scenarios: pd.DataFrame | None = None,
     accuracy: pd.DataFrame | None = None,
     accuracy_scores: pd.DataFrame | None = None,
@@ -514,6 +765,13 @@ def render_report(
         Per-interval KPIs (:data:`planner.evaluate.EVALUATION_COLUMNS`).
     kpis, kpis_daily
         Totals per queue (and ``all queues``) and per (queue, day), weighted by calls.
+    model
+        Queueing model of the prediction (``"erlang-a"`` / ``"erlang-c"``), shown in headings.
+    simulation, simulation_daily
+        :attr:`planner.simulate.SimulationResult.intervals` (for ``queue_at_end``, the backlog
+        carried into the next interval) and ``.daily`` (service level with its confidence bounds).
+    history_kpis, history_kpis_weekly
+        :func:`planner.kpi.kpi_report`'s ``totals`` and ``weekly`` of the history before the plan.
     scenarios
         :data:`planner.scenarios.SUMMARY_COLUMNS` rows.
     accuracy, accuracy_scores
@@ -609,7 +867,7 @@ def render_report(
                     "scheduled_hours": lambda v: _num(v, 1),
                     "service_level": _pct,
                     "asa_seconds": lambda v: _num(v, 1),
-                    "abandon_rate": _pct,
+                    "abandon_rate": _abandon,
                     "occupancy": _pct,
                     "intervals": lambda v: _num(v, 0),
                     "intervals_missing_target": lambda v: _num(v, 0),
@@ -623,6 +881,16 @@ def render_report(
                             kpis_daily, {"day": lambda v: str(pd.Timestamp(v).date()), **formats}
                         )
                     )
+        elif section == "simulation":
+            if simulation_daily is None or simulation_daily.empty:
+                absent(section, "no simulation")
+            else:
+                _simulation_section(page, kpis_daily, simulation_daily, simulation, model)
+        elif section == "history_kpis":
+            if history_kpis is None or history_kpis.empty:
+                absent(section, "no KPIs of the history")
+            else:
+                _history_kpis_section(page, history_kpis, history_kpis_weekly)
         elif section == "scenarios":
             if scenarios is None or scenarios.empty:
                 absent(section, "no scenarios")
@@ -639,7 +907,7 @@ def render_report(
                             "scheduled_hours": lambda v: _num(v, 1),
                             "service_level": _pct,
                             "asa_seconds": lambda v: _num(v, 1),
-                            "abandon_rate": _pct,
+                            "abandon_rate": _abandon,
                             "occupancy": _pct,
                             "intervals_missing_target": lambda v: _num(v, 0),
                             "worst_day_service_level": _pct,

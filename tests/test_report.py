@@ -106,3 +106,89 @@ def test_lines_break_over_closed_hours() -> None:
     # two polygons (2 + 2 points each way) separated by None
     assert ys == [3.0, 4.0, 1.0, 1.0, None, 5.0, 6.0, 1.0, 1.0, None]
     assert xs.count(None) == 2
+
+
+def test_erlang_c_abandonment_shows_as_not_modelled() -> None:
+    evaluation = _evaluation().assign(abandon_rate=np.nan)
+    fig = _heatmap_figure(evaluation, 0.8, None)
+    _, ab, _ = fig.data
+    assert np.isnan(np.asarray(ab.z, dtype=float)).all()  # not 0: nothing is predicted
+    assert "not modelled" in fig.layout.annotations[1].text
+    kpis = pd.DataFrame({"queue": ["sales"], "service_level": [0.81], "abandon_rate": [np.nan]})
+    scenarios = pd.DataFrame(
+        {
+            "scenario": ["baseline"],
+            "queue": ["sales"],
+            "service_level": [0.8],
+            "abandon_rate": [np.nan],
+        }
+    )
+    page = render_report(evaluation=evaluation, kpis=kpis, scenarios=scenarios)
+    for section in ("kpis", "scenarios"):
+        body = page.split(f'<h2 id="{section}">')[1].split("<h2")[0]
+        assert "<td>n/a</td>" in body, section
+        assert "nan" not in body.lower().replace("n/a", ""), section
+
+
+def test_simulation_section_compares_days_and_lists_the_backlog() -> None:
+    day = pd.to_datetime(["2026-03-02", "2026-03-03"])
+    kpis_daily = pd.DataFrame(
+        {"queue": "sales", "day": day, "service_level": [0.812, 0.9], "abandon_rate": np.nan}
+    )
+    simulation_daily = pd.DataFrame(
+        {
+            "queue": "sales",
+            "day": day,
+            "calls_offered": [500.0, 450.0],
+            "service_level": [0.734, 0.88],
+            "service_level_lower": [0.701, 0.86],
+            "service_level_upper": [0.767, 0.9],
+            "abandon_rate": 0.0,
+        }
+    )
+    starts = pd.date_range("2026-03-02 09:00", periods=3, freq="15min", tz="Europe/London")
+    simulation = pd.DataFrame(
+        {
+            "queue": "sales",
+            "interval_start": starts,
+            "calls_offered": [30.0, 40.0, 20.0],
+            "agents_productive": [5, 5, 6],
+            "service_level": [0.9, 0.6, 0.8],
+            "queue_at_end": [0.0, 4.25, 0.5],
+            "queue_at_end_lower": [0.0, 2.0, 0.0],
+            "queue_at_end_upper": [0.0, 6.5, 1.4],
+        }
+    )
+    page = render_report(
+        kpis_daily=kpis_daily,
+        simulation_daily=simulation_daily,
+        simulation=simulation,
+        model="erlang-c",
+        stages={"simulate": "ran"},
+    )
+    body = page.split('<h2 id="simulation">')[1].split("<h2")[0]
+    assert "chart-simulation" in body and "Erlang C prediction" in body
+    # Monday: Erlang 81.2 %, simulated 73.4 % (70.1 % to 76.7 %), Erlang abandonment n/a
+    assert re.search(r"81\.2 %</td>\s*<td>73\.4 %</td>\s*<td>70\.1 %</td>\s*<td>76\.7 %", body)
+    assert "2 of 3 queue-intervals end with calls still waiting" in body
+    backlog = body.split("Backlog carried over")[1]
+    assert backlog.index("Mon 02 Mar 09:15") < backlog.index("Mon 02 Mar 09:30")  # largest first
+    assert "09:00" not in backlog
+
+
+def test_history_kpis_section_shows_the_spread() -> None:
+    totals = pd.DataFrame(
+        {
+            "queue": ["sales"],
+            "calls_offered": [1000.0],
+            "service_level": [0.8],
+            "service_level_p10": [0.512],
+            "service_level_p90": [0.955],
+            "intervals_below_target": [42],
+        }
+    )
+    page = render_report(history_kpis=totals, stages={"history_kpis": "ran"})
+    body = page.split('<h2 id="history_kpis">')[1].split("<h2")[0]
+    assert "51.2 %" in body and "95.5 %" in body and "<td>42</td>" in body
+    assert 'id="absent-history_kpis"' not in body
+    assert "chart-history-kpis" not in body  # no weekly frame given, so no chart

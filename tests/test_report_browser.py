@@ -28,7 +28,7 @@ LAUNCH_ARGS = [
 
 
 def _small_plan() -> dict[str, object]:
-    """Frames for every section, two queues over two days (hand-made, no solver)."""
+    """Frames for every section, two queues over two days (hand-made, no solver or simulation)."""
     tz = "Europe/London"
     starts = pd.date_range("2026-03-02 08:00", periods=16, freq="30min", tz=tz)
     days = starts.append(starts + pd.Timedelta(days=1))
@@ -92,6 +92,51 @@ def _small_plan() -> dict[str, object]:
     accuracy = forecast.loc[:, ["queue", "interval_start", "calls_forecast"]].assign(
         calls_actual=forecast["calls_forecast"] + 2
     )
+    day = pd.to_datetime(["2026-03-02", "2026-03-03"] * 2)
+    queues = ["sales"] * 2 + ["support"] * 2
+    kpis_daily = pd.DataFrame(
+        {"queue": queues, "day": day, "service_level": [0.8, 0.85, 0.9, 0.7], "abandon_rate": 0.02}
+    )
+    simulation_daily = pd.DataFrame(
+        {
+            "queue": queues,
+            "day": day,
+            "calls_offered": 400.0,
+            "service_level": [0.78, 0.83, 0.88, 0.66],
+            "service_level_lower": [0.74, 0.8, 0.85, 0.6],
+            "service_level_upper": [0.82, 0.86, 0.91, 0.72],
+            "abandon_rate": 0.03,
+        }
+    )
+    simulation = evaluation.loc[:, ["queue", "interval_start", "calls_forecast"]].assign(
+        calls_offered=evaluation["calls_forecast"],
+        agents_productive=6,
+        service_level=0.8,
+        queue_at_end=np.resize([0.0, 1.5, 0.0, 3.2], len(evaluation)),
+        queue_at_end_lower=0.0,
+        queue_at_end_upper=4.0,
+    )
+    weeks = pd.to_datetime(["2026-02-16", "2026-02-23"])
+    history_kpis_weekly = pd.DataFrame(
+        {
+            "queue": ["sales", "sales", "support", "support"],
+            "week_start": weeks.append(weeks),
+            "service_level": [0.8, 0.75, 0.9, 0.85],
+            "service_level_p10": [0.6, 0.5, 0.7, 0.65],
+            "service_level_p90": [0.95, 0.9, 0.98, 0.96],
+        }
+    )
+    history_kpis = pd.DataFrame(
+        {
+            "queue": ["sales", "support", "all queues"],
+            "calls_offered": [900.0, 800.0, 1700.0],
+            "service_level": [0.78, 0.87, 0.82],
+            "service_level_p10": [0.55, 0.67, 0.6],
+            "service_level_p90": [0.93, 0.97, 0.95],
+            "abandon_rate": [0.04, 0.02, 0.03],
+            "intervals_below_target": [12, 5, 17],
+        }
+    )
     return {
         "history": history,
         "forecast": forecast,
@@ -101,6 +146,12 @@ def _small_plan() -> dict[str, object]:
         "activities": activities,
         "evaluation": evaluation,
         "kpis": kpis,
+        "kpis_daily": kpis_daily,
+        "model": "erlang-a",
+        "simulation": simulation,
+        "simulation_daily": simulation_daily,
+        "history_kpis": history_kpis,
+        "history_kpis_weekly": history_kpis_weekly,
         "scenarios": scenarios,
         "accuracy": accuracy,
         "service_level_target": 0.8,
@@ -127,8 +178,9 @@ def test_report_draws_every_chart_in_headless_chromium(tmp_path: Path) -> None:
             page.goto(page_path.as_uri())
             page.wait_for_load_state("load")
             charts = page.locator("div.plotly-graph-div")
-            # one chart per section: forecast, staffing, roster, heatmap, scenarios, accuracy
-            assert charts.count() == 6
+            # one chart per section: forecast, staffing, roster, heatmap, simulation, scenarios,
+            # history KPIs, accuracy
+            assert charts.count() == 8
             page.wait_for_function(
                 "() => [...document.querySelectorAll('div.plotly-graph-div')]"
                 ".every(d => d.querySelector('.main-svg'))",
@@ -149,7 +201,9 @@ def test_report_draws_every_chart_in_headless_chromium(tmp_path: Path) -> None:
         "chart-staffing",
         "chart-roster",
         "chart-heatmap",
+        "chart-simulation",
         "chart-scenarios",
+        "chart-history-kpis",
         "chart-accuracy",
     }
     assert all(svgs > 0 and marks > 0 for _, svgs, marks in drawn), drawn
