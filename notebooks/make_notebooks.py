@@ -140,6 +140,29 @@ short = np.maximum(erlang_c["agents_required"].to_numpy() - 2, 0)
 kpis = kpis_for_agents(sales, short, model="erlang-a", patience_seconds=patience)
 kpis[["interval_start", "service_level", "asa_seconds", "abandon_rate", "occupancy"]].head(12)""",
         ),
+        (
+            "md",
+            "## Every queue at once, each with its own patience\n\nCallers' patience differs "
+            "per queue (the sample's sales callers hang up sooner than support's). "
+            "`patience_seconds` takes a mapping queue -> seconds; a queue missing from it is an "
+            "error naming the queue.",
+        ),
+        (
+            "code",
+            """\
+patience_by_queue = {q.name: q.patience_seconds for q in SAMPLE_QUEUES}
+all_queues = required_agents(forecast, targets, model="erlang-a",
+                             patience_seconds=patience_by_queue, shrinkage=0.3)
+# the sales rows are the ones staffed above with the sales patience alone
+assert (all_queues.loc[all_queues["queue"] == "sales", "agents_required"].to_numpy()
+        == erlang_a["agents_required"].to_numpy()).all()
+sums = all_queues.assign(abandoned=all_queues["calls_forecast"] * all_queues["abandon_rate"])
+by_queue = sums.groupby("queue")[["calls_forecast", "abandoned", "agents_required"]].sum()
+by_queue["abandon_rate"] = by_queue["abandoned"] / by_queue["calls_forecast"]  # weighted by calls
+by_queue["agent_hours"] = by_queue["agents_required"] * hours
+by_queue["patience_seconds"] = pd.Series(patience_by_queue)
+by_queue[["patience_seconds", "calls_forecast", "agent_hours", "abandon_rate"]].round(3)""",
+        ),
     ],
     "03_scheduling.ipynb": [
         (
