@@ -7,7 +7,9 @@ also shows forecast against actual.
 
 The plan window starts at local midnight of ``start`` and lasts ``weeks`` weeks. History before
 ``start`` is what the forecast learns from; history inside the window (when there is any) is the
-actual outcome, compared with the forecast and the plan in the accuracy stage.
+actual outcome, compared with the forecast and the plan in the accuracy stage. The simulation
+replays the plan's first week call by call (``[simulation]`` of the plan file); the history KPIs
+are those achieved before ``start``.
 
 A stage that cannot run (no rules given; the roster is infeasible) is recorded in
 :attr:`PipelineResult.stages` with the reason, and the report says so instead of showing a chart.
