@@ -11,7 +11,21 @@
 | ``PLANNER_MAX_SOLVER_SECONDS`` | 120 | cap on any schedule solver time limit |
 | ``PLANNER_MAX_FIT_SECONDS`` | 600 | cap on any forecast fit's time budget |
 | ``PLANNER_JOB_WORKERS`` | 1 | worker threads running jobs |
+| ``PLANNER_WORKERS`` | ``auto`` | local processes per job: ``auto``, 0 (the cores) or N |
+| ``PLANNER_DASK_ADDRESS`` | none | run a job's queues on this Dask scheduler instead |
 | ``PLANNER_ENABLE_DIAGNOSTIC_JOBS`` | ``false`` | allow the ``wait`` job (tests and smoke checks) |
+
+A forecast job forecasts its history queue by queue through ``planner.parallel`` (the backend of
+``planner forecast --workers/--dask``). ``PLANNER_WORKERS=auto`` (the default) applies
+``planner.parallel.resolve_workers`` to the job's queues with this server's share of the cores
+(the cores divided by ``PLANNER_JOB_WORKERS``, so concurrent jobs do not oversubscribe them): a
+process pool when the queues are many enough for its start-up (several seconds) to pay off, else
+the job's own thread, which is what a small history (a handful of queues) gets. ``1`` always
+forecasts in the job's thread; ``0`` uses that share of the cores for every job; ``N`` uses ``N``
+processes. ``PLANNER_DASK_ADDRESS`` (e.g. ``tcp://scheduler:8786``) sends the queues to a running
+Dask cluster instead and cannot be combined with ``PLANNER_WORKERS``. Whatever the backend, the
+stored forecast is the same, and a queue that fails is listed by name in the job's result while
+the other queues' forecasts are stored.
 
 Keys given in ``PLANNER_API_KEYS`` are hashed (SHA-256) before they are stored in the database;
 the stored digests are what requests are checked against.
@@ -24,6 +38,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from planner.errors import ConfigError
+from planner.parallel import DASK_ADDRESS_ENV, dask_address_from_env
 
 __all__ = ["DEFAULT_DATABASE_URL", "Settings"]
 
@@ -65,6 +80,8 @@ class Settings:
     max_solver_seconds: int = 120
     max_fit_seconds: int = 600
     job_workers: int = 1
+    workers: int | None = None
+    dask_address: str | None = None
     enable_diagnostic_jobs: bool = False
 
     @property
@@ -84,6 +101,22 @@ class Settings:
                 )
             if not key.startswith("sha256:") and len(key) < 16:
                 raise ConfigError("PLANNER_API_KEYS: every key must be at least 16 characters long")
+        raw_workers = env.get("PLANNER_WORKERS", "").strip().lower()
+        workers: int | None = None
+        if raw_workers not in ("", "auto"):
+            try:
+                workers = _int(env, "PLANNER_WORKERS", 0, 0, 1024)
+            except ConfigError:
+                raise ConfigError(
+                    "PLANNER_WORKERS must be auto, 0 (the cores) or a number of processes in "
+                    f"[1, 1024], got {env['PLANNER_WORKERS']!r}"
+                ) from None
+        dask_address = dask_address_from_env(env)
+        if dask_address is not None and workers is not None:
+            raise ConfigError(
+                f"PLANNER_WORKERS={raw_workers} and {DASK_ADDRESS_ENV}={dask_address!r} are both "
+                "set; expected one backend: local worker processes or a Dask cluster"
+            )
         return cls(
             database_url=env.get("PLANNER_DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL,
             database_schema=env.get("PLANNER_DATABASE_SCHEMA", "").strip() or None,
@@ -98,5 +131,7 @@ class Settings:
             ),
             max_fit_seconds=_int(env, "PLANNER_MAX_FIT_SECONDS", cls.max_fit_seconds, 1, 86_400),
             job_workers=_int(env, "PLANNER_JOB_WORKERS", cls.job_workers, 1, 64),
+            workers=workers,
+            dask_address=dask_address,
             enable_diagnostic_jobs=_bool(env, "PLANNER_ENABLE_DIAGNOSTIC_JOBS"),
         )

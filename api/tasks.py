@@ -53,10 +53,22 @@ def _json_float(value: float | None) -> float | None:
 
 
 def forecast_job(context: JobContext) -> dict[str, Any]:
-    """Fit ``planner.forecast.forecast_history`` on a stored history and store the forecast."""
-    from planner.forecast import AUTO_CANDIDATES, forecast_history
+    """Forecast a stored history queue by queue and store the forecast.
+
+    Runs ``planner.parallel_forecast.forecast_per_queue`` (the backend of ``planner forecast
+    --workers/--dask``) on the server's ``PLANNER_WORKERS`` / ``PLANNER_DASK_ADDRESS`` (see
+    :mod:`api.config`). The time budget and cancel are checked at each progress report (after each
+    queue in the job's thread, after each chunk of queues on a pool or cluster). A queue that fails
+    is listed in the result's ``failed_queues`` (queue, error type, message) and the others'
+    forecasts are stored; when every queue fails alike the job fails with that error, and when
+    no queue succeeds it fails naming each queue.
+    """
+    from planner.forecast import AUTO_CANDIDATES
+    from planner.parallel import default_workers, resolve_workers
+    from planner.parallel_forecast import forecast_per_queue, forecast_queue_seconds
 
     params = context.params
+    settings = context.settings
     try:
         history = context.storage.load_frame(params["history_id"])
     except KeyError:
@@ -67,16 +79,36 @@ def forecast_job(context: JobContext) -> dict[str, Any]:
         "the forecast fit",
         "PLANNER_MAX_FIT_SECONDS",
     )
-    run = forecast_history(
+    candidates = tuple(params["candidates"] or AUTO_CANDIDATES)
+    workers = None
+    if settings.dask_address is None:
+        workers = resolve_workers(
+            settings.workers,
+            int(history["queue"].nunique()),
+            queue_seconds_estimate=forecast_queue_seconds(
+                history, params["method"], candidates, int(params["auto_origins"])
+            ),
+            cores=max(1, default_workers() // settings.job_workers),
+        )
+    scaled = forecast_per_queue(
         history,
         int(params["horizon_days"]),
         method=params["method"],
-        candidates=tuple(params["candidates"] or AUTO_CANDIDATES),
+        candidates=candidates,
         auto_origins=int(params["auto_origins"]),
         country_holidays=params["country_holidays"],
         seed=int(params["seed"]),
+        workers=workers,
+        dask_address=settings.dask_address,
         progress=progress,
     )
+    if scaled.run.failures and len(scaled.run.failures) == len(scaled.run.queues):
+        scaled.run.raise_for_failures()  # nothing to store: fail naming every queue
+    run = scaled.forecast
+    failed = [
+        {"queue": f.queue, "error_type": f.error_type, "message": f.message}
+        for f in scaled.run.failures
+    ]
     choices = [
         {
             "queue": c.queue,
@@ -97,9 +129,17 @@ def forecast_job(context: JobContext) -> dict[str, Any]:
         parent_id=params["history_id"] if history_record else None,
         interval_minutes=history_record.interval_minutes if history_record else None,
         params={k: v for k, v in params.items() if k != "name"},
-        meta={"choices": choices},
+        meta={"choices": choices, "failed_queues": failed},
     )
-    return {"forecast_id": record.id, "rows": record.n_rows}
+    return {
+        "forecast_id": record.id,
+        "rows": record.n_rows,
+        "queues": len(scaled.run.queues),
+        "failed_queues": failed,
+        "backend": scaled.run.backend,
+        "workers": scaled.run.workers,
+        "seconds": round(scaled.run.wall_seconds, 3),
+    }
 
 
 def wait_job(context: JobContext) -> dict[str, Any]:

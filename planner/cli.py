@@ -262,8 +262,9 @@ WorkersOption = Annotated[
     typer.Option(
         "--workers",
         min=0,
-        help="Run the queues in N local worker processes (0: every core). "
-        "Default: this process, one queue after another.",
+        help="Run the queues in N local worker processes (0: every core). Default: every core "
+        "when there are enough queues for a pool's start-up to pay off, else this process "
+        "(planner.parallel.resolve_workers).",
     ),
 ]
 DaskOption = Annotated[
@@ -327,8 +328,16 @@ def forecast_command(
 
     frame = read_history(history, tz=tz)
     scaled = None
+    chosen = _method_names(candidates, AUTO_CANDIDATES)
+    if not dask:
+        from planner.parallel import resolve_workers
+        from planner.parallel_forecast import forecast_queue_seconds
+
+        estimate = forecast_queue_seconds(frame, method, chosen)
+        n_queues = frame["queue"].nunique()
+        resolved = resolve_workers(workers, n_queues, queue_seconds_estimate=estimate)
     with progress_bars() as progress:
-        if workers is None and not dask:
+        if not dask and workers is None and resolved == 1:  # few queues: one process, no pool
             run = forecast_history(
                 frame,
                 horizon_days,
@@ -351,7 +360,7 @@ def forecast_command(
                 special_days=special_day,
                 seed=seed,
                 models_dir=models_dir if save else None,
-                workers=workers or None,
+                workers=None if dask else resolved,
                 dask_address=dask or None,
                 progress=progress,
             )
@@ -419,8 +428,15 @@ def backtest_command(
 
         raise InputError(f"--methods must name methods in {sorted(METHODS)}, got {unknown}")
     scaled = None
+    if not dask:
+        from planner.parallel import resolve_workers
+        from planner.parallel_forecast import estimated_queue_seconds
+
+        estimate = estimated_queue_seconds(frame, names, fits_per_method=origins)
+        n_queues = frame["queue"].nunique()
+        resolved = resolve_workers(workers, n_queues, queue_seconds_estimate=estimate)
     with progress_bars() as progress:
-        if workers is None and not dask:
+        if not dask and workers is None and resolved == 1:  # few queues: one process, no pool
             result = backtest(
                 frame, names, n_origins=origins, country_holidays=country, seed=seed, progress=progress
             )
@@ -433,7 +449,7 @@ def backtest_command(
                 n_origins=origins,
                 country_holidays=country,
                 seed=seed,
-                workers=workers or None,
+                workers=None if dask else resolved,
                 dask_address=dask or None,
                 progress=progress,
             )
@@ -507,6 +523,8 @@ def staff_command(
         str | None,
         typer.Option("--tz", help="IANA time zone of naive timestamps, e.g. Europe/London."),
     ] = None,
+    workers: WorkersOption = None,
+    dask: DaskOption = None,
 ) -> None:
     """Agents required per interval for the service targets (Erlang C or Erlang A)."""
     import numpy as np
@@ -532,14 +550,40 @@ def staff_command(
 
         raw = read_frame(forecast, ("queue", "interval_start", shrink), tz=tz)
         frame = frame.merge(raw, on=["queue", "interval_start"], how="left", validate="1:1")
-    result = required_agents(
-        frame,
-        targets,
-        model=model,  # type: ignore[arg-type]
-        patience_seconds=patience_seconds,
-        shrinkage=shrink,
-        min_agents=min_agents,
-    )
+    options = {
+        "targets": targets,
+        "model": model,
+        "patience_seconds": patience_seconds,
+        "shrinkage": shrink,
+        "min_agents": min_agents,
+    }
+    scaled = None
+    if not dask:
+        # Staffing is vectorised (microseconds a row): the default stays in this process unless
+        # the input is large enough for a pool's start-up to pay off (Erlang A, ~10^5+ rows).
+        from planner.parallel import STAFFING_SECONDS_PER_ROW, resolve_workers
+
+        n_queues = frame["queue"].nunique()
+        per_row = STAFFING_SECONDS_PER_ROW.get(model, STAFFING_SECONDS_PER_ROW["erlang-a"])
+        estimate = per_row * len(frame) / max(n_queues, 1)
+        resolved = resolve_workers(workers, n_queues, queue_seconds_estimate=estimate)
+    if not dask and workers is None and resolved == 1:
+        result = required_agents(frame, **options)  # type: ignore[arg-type]
+    else:  # queue by queue on local processes or a Dask cluster (planner.parallel)
+        from planner.parallel import run_per_queue
+
+        with progress_bars() as progress:
+            scaled = run_per_queue(
+                required_agents,
+                frame,
+                kwargs=options,
+                workers=None if dask else resolved,
+                dask_address=dask or None,
+                progress=progress,
+                description="staffing",
+            )
+        scaled.raise_for_failures(only_if_all_alike=True)
+        result = scaled.frame
     write_frame(result, out)
     calls = result["calls_forecast"].to_numpy()
     answered = calls > 0
@@ -563,6 +607,12 @@ def staff_command(
         f"{weighted('occupancy')}, abandonment {weighted('abandon_rate')} "
         f"over {int(answered.sum()):,} intervals with calls"
     )
+    if scaled is not None:
+        console.print(
+            f"{len(scaled.queues)} queues on {scaled.workers} {scaled.backend} workers "
+            f"in {scaled.wall_seconds:.1f} s; slowest: {_slowest_queues(scaled)}"
+        )
+        scaled.raise_for_failures()
 
 
 @app.command("schedule")

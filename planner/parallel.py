@@ -7,8 +7,11 @@ function returns, in the queues' input order, whichever backend ran it:
 
 ``workers=1``
     in the calling process, no pool (for debugging: breakpoints and tracebacks work);
-``workers=N`` (default: the cores this process may use)
+``workers=N``
     ``N`` local processes (``concurrent.futures.ProcessPoolExecutor``, *spawn* start method);
+``workers=None`` (the default)
+    :func:`resolve_workers` decides: the cores this process may use, but in this process when
+    the work is too small for a pool's start-up to pay off;
 ``dask_address="tcp://scheduler:8786"``
     an existing ``dask.distributed`` cluster (install the ``dask`` extra:
     ``pip install 'workforce-planner[dask]'``). Adapters read ``PLANNER_DASK_ADDRESS``
@@ -54,8 +57,10 @@ __all__ = [
     "DASK_ADDRESS_ENV",
     "PerQueueRun",
     "QueueFailure",
+    "STAFFING_SECONDS_PER_ROW",
     "dask_address_from_env",
     "default_workers",
+    "resolve_workers",
     "run_per_queue",
 ]
 
@@ -66,6 +71,25 @@ MAX_DEFAULT_CHUNK_QUEUES = 8
 """Upper bound of the default chunk size: small chunks keep progress fine-grained and memory low."""
 
 DASK_CONNECT_TIMEOUT_SECONDS = 10.0
+
+POOL_STARTUP_SECONDS = 8.0
+"""Wall seconds a local spawn pool of 2 workers takes before its first result, beyond the work
+itself: two fresh interpreters importing pandas, SciPy and ``planner.forecast`` (measured by
+``bench/bench_workers_default.py``: 6.3-10.3 s on the shared 2-core machine at load 6-7, where one
+import is ~1.45 CPU seconds). It is compared with per-queue seconds measured in the same conditions
+(:data:`DEFAULT_QUEUE_SECONDS`, ``planner.parallel_forecast``), so only their ratio matters."""
+
+DEFAULT_QUEUE_SECONDS = 2.0
+"""Per-queue seconds :func:`run_per_queue` assumes when the caller gives no estimate: one queue's
+``forecast_history(method="auto")`` on a year of 30-minute history (1.7-2.2 s, measured with
+:data:`POOL_STARTUP_SECONDS` by ``bench/bench_workers_default.py``)."""
+
+STAFFING_SECONDS_PER_ROW: dict[str, float] = {"erlang-c": 2.5e-6, "erlang-a": 3.7e-5}
+"""Seconds per interval row of ``planner.staffing.required_agents`` at 80/20 (bench/RESULTS.md,
+issue 3: a year of 15-minute rows, 35,040, in 0.089 s with Erlang C and 1.31 s with Erlang A, on the
+shared machine). With :data:`POOL_STARTUP_SECONDS` a 2-process pool pays off from ~6 million rows
+with Erlang C and ~430,000 rows with Erlang A; ``planner staff`` feeds them to
+:func:`resolve_workers`."""
 
 PerQueueFunc = Callable[..., Any]
 """``func(queue_frame, **kwargs) -> DataFrame | tuple[DataFrame, ...]``, defined at module level."""
@@ -204,6 +228,77 @@ def default_workers() -> int:
     return max(1, count or 1)
 
 
+def resolve_workers(
+    requested: int | None,
+    n_queues: int,
+    *,
+    queue_seconds_estimate: float = DEFAULT_QUEUE_SECONDS,
+    cores: int | None = None,
+) -> int:
+    """How many local worker processes to use: the one rule behind every ``workers`` default.
+
+    - ``requested >= 1``: that many (``run_per_queue`` still starts no more than it has chunks);
+    - ``requested == 0``: every core (``cores``, default :func:`default_workers`);
+    - ``requested is None``: ``n = min(cores, n_queues)`` processes when a pool of ``n`` is
+      expected to save more than it costs to start, else 1 (this process, no pool). The work
+      done one queue after another takes ``n_queues x queue_seconds_estimate``; ``n`` processes
+      save ``(1 - 1/n)`` of it and cost :data:`POOL_STARTUP_SECONDS`, so the pool is used when
+      ``n_queues x queue_seconds_estimate x (1 - 1/n) > POOL_STARTUP_SECONDS``.
+
+    With the defaults on 2 cores: the ``auto`` forecast of a year of history (~2 s a queue)
+    goes to a pool from 9 queues on; the 3-queue sample centre stays in this process.
+
+    Parameters
+    ----------
+    requested : int or None
+        The ``--workers`` / ``workers=`` value: None (decide), 0 (every core) or a count >= 1.
+    n_queues : int
+        Queues to run.
+    queue_seconds_estimate : float
+        Expected seconds of one queue's work in one process (an estimate; see
+        ``planner.parallel_forecast.estimated_queue_seconds`` for forecasts and backtests).
+    cores : int, optional
+        Cores available; default :func:`default_workers`.
+
+    Returns
+    -------
+    int
+        Worker processes, >= 1 (1 means in this process).
+
+    Raises
+    ------
+    InputError
+        ``requested`` is negative or not an int, ``n_queues`` negative, or
+        ``queue_seconds_estimate`` not a finite number >= 0.
+    """
+    if requested is not None and (
+        isinstance(requested, bool) or not isinstance(requested, int | np.integer) or requested < 0
+    ):
+        raise InputError(
+            "The 'requested' parameter of resolve_workers must be None, 0 (every core) or an int "
+            f">= 1, got {requested!r}"
+        )
+    if isinstance(n_queues, bool) or not isinstance(n_queues, int | np.integer) or n_queues < 0:
+        raise InputError(
+            f"The 'n_queues' parameter of resolve_workers must be an int >= 0, got {n_queues!r}"
+        )
+    if not isinstance(queue_seconds_estimate, int | float | np.number) or not (
+        math.isfinite(queue_seconds_estimate) and queue_seconds_estimate >= 0
+    ):
+        raise InputError(
+            "The 'queue_seconds_estimate' parameter of resolve_workers must be a finite number "
+            f"of seconds >= 0, got {queue_seconds_estimate!r}"
+        )
+    available = default_workers() if cores is None else max(1, int(cores))
+    if requested is not None:
+        return int(requested) if requested >= 1 else available
+    n = min(available, int(n_queues))
+    if n < 2:
+        return 1
+    saved_seconds = n_queues * float(queue_seconds_estimate) * (1.0 - 1.0 / n)
+    return n if saved_seconds > POOL_STARTUP_SECONDS else 1
+
+
 def dask_address_from_env(environ: Mapping[str, str] | None = None) -> str | None:
     """The Dask scheduler address in ``PLANNER_DASK_ADDRESS``, or None when unset or blank.
 
@@ -226,6 +321,7 @@ def run_per_queue(
     max_chunks_ahead: int | None = None,
     progress: ProgressCallback | None = None,
     description: str = "queues",
+    queue_seconds_estimate: float | None = None,
 ) -> PerQueueRun:
     """Run ``func`` on every queue of ``frame``, in parallel, and concatenate the results in order.
 
@@ -244,19 +340,27 @@ def run_per_queue(
         Extra keyword arguments for some queues, by queue name (e.g. each queue's caller
         patience); they override ``kwargs`` for that queue.
     workers : int, optional
-        Local worker processes; default :func:`default_workers`. ``1`` runs in this process with no
-        pool. Not allowed together with ``dask_address``.
+        Local worker processes. ``1`` runs in this process with no pool. Default (None):
+        :func:`resolve_workers` decides from the number of queues and
+        ``queue_seconds_estimate`` (the cores, or this process when a pool would not pay off).
+        Not allowed together with ``dask_address``.
     dask_address : str, optional
         Address of a running Dask scheduler, e.g. ``"tcp://10.0.0.5:8786"``.
     chunk_queues : int, optional
-        Queues per task; default ``ceil(n_queues / (4 x workers))`` capped at 8.
+        Queues per task; default ``ceil(n_queues / (4 x workers))`` capped at 8 (1 in this
+        process).
     max_chunks_ahead : int, optional
         Most chunks submitted and not yet collected at once; default ``2 x workers``. Bounds the
         memory held in flight.
     progress : callable, optional
-        ``progress(description, queues_done, n_queues)`` after each chunk.
+        ``progress(description, queues_done, n_queues)`` after each chunk (after each queue in
+        this process); an exception it raises (a cancelled job) stops the run and propagates,
+        after the chunks already running on workers end.
     description : str
         Progress description.
+    queue_seconds_estimate : float, optional
+        Expected seconds of ``func`` on one queue, for the default of ``workers``; default
+        :data:`DEFAULT_QUEUE_SECONDS`. Ignored when ``workers`` or ``dask_address`` is given.
 
     Returns
     -------
@@ -313,7 +417,17 @@ def run_per_queue(
             )
         backend = "dask"
     else:
-        n_workers = workers if workers is not None else default_workers()
+        n_workers = workers
+        if n_workers is None:
+            n_workers = resolve_workers(
+                None,
+                n_queues,
+                queue_seconds_estimate=DEFAULT_QUEUE_SECONDS
+                if queue_seconds_estimate is None
+                else queue_seconds_estimate,
+            )
+        if n_workers == 1 and chunk_queues is None:
+            chunk_queues = 1  # in this process: nothing to transfer, progress after every queue
         chunk_size = _chunk_size(chunk_queues, n_queues, n_workers)
         n_chunks = math.ceil(n_queues / chunk_size) if n_queues else 0
         n_workers = max(1, min(n_workers, n_chunks))  # no idle processes

@@ -50,11 +50,31 @@ __all__ = [
     "ForecastScaleOut",
     "backtest_one_queue",
     "backtest_per_queue",
+    "estimated_queue_seconds",
     "forecast_one_queue",
     "forecast_per_queue",
+    "forecast_queue_seconds",
 ]
 
 _CHOICE_COLUMNS = ("queue", "method", "reason", "scores_json", "model_path")
+
+YEAR_ROWS_PER_QUEUE = 9_492
+"""Rows per queue of the histories behind :data:`FIT_SECONDS_PER_YEAR` (a year of 30-minute
+intervals, 14 open hours a day, some queues closed on Sundays)."""
+
+FIT_SECONDS_PER_YEAR: dict[str, float] = {
+    "auto": 2.0,
+    "mean-last-weeks": 0.08,
+    "same-slot-last-week": 0.03,
+    "topdown": 0.5,
+    "prophet": 16.5,
+}
+"""Seconds of one queue's ``forecast_history`` (validation, fit, predict; ``auto`` with the default
+candidates, its backtest included) on :data:`YEAR_ROWS_PER_QUEUE` rows, measured together with
+:data:`planner.parallel.POOL_STARTUP_SECONDS` by ``bench/bench_workers_default.py`` on the shared
+2-core machine (auto 1.7-2.2, mean-last-weeks 0.04-0.13, same-slot-last-week 0.03, topdown 0.46,
+Prophet 16.5 s). Only the ratio to the pool's start-up matters: they feed the default of
+``workers`` (:func:`planner.parallel.resolve_workers`)."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +104,53 @@ class BacktestScaleOut:
 
     result: BacktestResult
     run: PerQueueRun
+
+
+def estimated_queue_seconds(
+    history: pd.DataFrame, methods: Sequence[str], *, fits_per_method: int = 1
+) -> float:
+    """Expected seconds of one queue's forecasts or backtests, for the default of ``workers``.
+
+    ``sum(FIT_SECONDS_PER_YEAR[m] for m in methods) x fits_per_method``, scaled by the mean rows
+    per queue of ``history`` over :data:`YEAR_ROWS_PER_QUEUE` (fit time taken as proportional to
+    the history's length: an approximation). Methods without a figure count as ``auto``.
+
+    Parameters
+    ----------
+    history : DataFrame
+        Long history frame with a ``queue`` column.
+    methods : sequence of str
+        Method names; ``"auto"`` for the automatic choice among the default candidates.
+    fits_per_method : int
+        Fits of each method per queue (a backtest refits at every origin).
+
+    Returns
+    -------
+    float
+        Seconds, >= 0.
+    """
+    n_queues = history["queue"].nunique() if "queue" in history.columns else 0
+    if not n_queues:
+        return 0.0
+    per_year = sum(FIT_SECONDS_PER_YEAR.get(m, FIT_SECONDS_PER_YEAR["auto"]) for m in methods)
+    return per_year * max(fits_per_method, 1) * len(history) / n_queues / YEAR_ROWS_PER_QUEUE
+
+
+def forecast_queue_seconds(
+    history: pd.DataFrame,
+    method: str = "auto",
+    candidates: Sequence[str] = AUTO_CANDIDATES,
+    auto_origins: int = 3,
+) -> float:
+    """Expected seconds of one queue's :func:`forecast_one_queue` (see
+    :func:`estimated_queue_seconds`): the method's fit, or ``auto`` (its figure covers the default
+    candidates) plus each other candidate fitted at each of its origins and once more."""
+    if method != "auto":
+        return estimated_queue_seconds(history, (method,))
+    extra = tuple(c for c in candidates if c not in AUTO_CANDIDATES)
+    return estimated_queue_seconds(history, ("auto",)) + estimated_queue_seconds(
+        history, extra, fits_per_method=auto_origins + 1
+    )
 
 
 def forecast_one_queue(
@@ -168,7 +235,9 @@ def forecast_per_queue(
         Dask cluster this must be a folder every worker can write and the client can read (a
         shared volume).
     workers, dask_address, chunk_queues, progress
-        See :func:`planner.parallel.run_per_queue`; progress counts queues ("forecast").
+        See :func:`planner.parallel.run_per_queue`; progress counts queues ("forecast"). Without
+        ``workers`` or ``dask_address``, :func:`planner.parallel.resolve_workers` picks the cores
+        or this process from :func:`estimated_queue_seconds`.
 
     Returns
     -------
@@ -197,6 +266,7 @@ def forecast_per_queue(
         chunk_queues=chunk_queues,
         progress=progress,
         description="forecast",
+        queue_seconds_estimate=forecast_queue_seconds(history, method, chosen, auto_origins),
     )
     _raise_if_every_queue_failed_alike(run)
     frame, choices_frame = run.frames if len(run.frames) == 2 else (run.frame, pd.DataFrame())
@@ -272,7 +342,9 @@ def backtest_per_queue(
     n_origins, horizons, country_holidays, special_days, seed
         As for :func:`planner.forecast.backtest`.
     workers, dask_address, chunk_queues, progress
-        See :func:`planner.parallel.run_per_queue`; progress counts queues ("backtest").
+        See :func:`planner.parallel.run_per_queue`; progress counts queues ("backtest"). Without
+        ``workers`` or ``dask_address``, :func:`planner.parallel.resolve_workers` picks the cores
+        or this process from :func:`estimated_queue_seconds` (each method refit at each origin).
     """
     names = tuple(methods)
     if not names:
@@ -304,6 +376,9 @@ def backtest_per_queue(
         chunk_queues=chunk_queues,
         progress=progress,
         description="backtest",
+        queue_seconds_estimate=estimated_queue_seconds(
+            history, names, fits_per_method=len(origins)
+        ),
     )
     _raise_if_every_queue_failed_alike(run)
     scores, forecasts = run.frames if len(run.frames) == 2 else (run.frame, pd.DataFrame())

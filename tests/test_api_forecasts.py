@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from api.config import Settings
 from api.main import create_app
 from api.schemas.forecasts import ForecastMethodName
+from planner.errors import ConfigError
 from planner.forecast import METHODS
 
 
@@ -151,3 +152,130 @@ def test_unknown_ids_are_404_naming_the_id(client: TestClient, method: str, path
 
 def test_method_names_match_the_planner() -> None:
     assert set(typing.get_args(ForecastMethodName)) == set(METHODS)
+
+
+# --- the scale-out backend (planner.parallel): PLANNER_WORKERS / PLANNER_DASK_ADDRESS -----------
+
+
+def _centre() -> pd.DataFrame:
+    """Queues 'billing' and 'sales' (8 weeks) and 'short' (one day: every method needs a week)."""
+    base = _history()
+    return pd.concat(
+        [
+            base,
+            base.assign(queue="sales", calls_offered=2 * base["calls_offered"] + 1),
+            base.iloc[:20].assign(queue="short"),
+        ],
+        ignore_index=True,
+    )
+
+
+def _stored_rows(client: TestClient, forecast_id: str) -> pd.DataFrame:
+    rows = client.get(f"/forecasts/{forecast_id}/rows", params={"limit": 10_000}).json()
+    assert rows["total"] == len(rows["rows"])
+    return pd.DataFrame(rows["rows"])
+
+
+@pytest.mark.slow  # starts a 2-process spawn pool (several seconds on a loaded machine)
+def test_one_and_two_workers_store_the_same_forecast_and_name_the_failed_queue(tmp_path) -> None:
+    from planner.forecast import forecast_history
+
+    centre = _centre()
+    stored = {}
+    for workers, backend in ((1, "in-process"), (2, "processes")):
+        settings = Settings(
+            database_url=f"sqlite:///{tmp_path / f'w{workers}.sqlite3'}",
+            max_fit_seconds=300,
+            workers=workers,
+        )
+        with TestClient(create_app(settings)) as client:
+            history_id = _upload(client, centre)
+            accepted = client.post(
+                "/forecasts",
+                json={"history_id": history_id, "horizon_days": 7, "method": "mean-last-weeks"},
+            )
+            job = _finish(client, accepted.json()["id"], timeout_s=180)
+            assert job["status"] == "succeeded", job["error"]
+            result = job["result"]
+            assert (result["backend"], result["workers"], result["queues"]) == (backend, workers, 3)
+            [failed] = result["failed_queues"]
+            assert (failed["queue"], failed["error_type"]) == ("short", "InputError")
+            assert "short" in failed["message"]
+            forecast = client.get(f"/forecasts/{result['forecast_id']}").json()
+            assert [c["queue"] for c in forecast["choices"]] == ["billing", "sales"]
+            stored[workers] = _stored_rows(client, result["forecast_id"])
+    pd.testing.assert_frame_equal(stored[1], stored[2])
+    # the other queues' forecasts are kept, and are what the one-process planner gives them
+    reference = forecast_history(
+        centre[centre["queue"] != "short"], 7, method="mean-last-weeks"
+    ).frame
+    assert stored[1]["queue"].tolist() == reference["queue"].tolist()
+    np.testing.assert_allclose(
+        stored[1]["calls_forecast"], reference["calls_forecast"], rtol=1e-12, atol=1e-9
+    )
+
+
+def test_every_queue_failing_fails_the_job_naming_each_queue(client: TestClient) -> None:
+    centre = _centre()
+    two_short = pd.concat(
+        [centre[centre["queue"] == "short"], centre.iloc[:40].assign(queue="tiny")],
+        ignore_index=True,
+    )
+    history_id = _upload(client, two_short)
+    accepted = client.post(
+        "/forecasts",
+        json={"history_id": history_id, "horizon_days": 7, "method": "mean-last-weeks"},
+    )
+    job = _finish(client, accepted.json()["id"])
+    assert job["status"] == "failed"
+    assert job["error"].startswith("2 of 2 queues failed: queue 'short': InputError: ")
+    assert "queue 'tiny': InputError: " in job["error"]
+
+
+def test_unreachable_dask_scheduler_fails_the_job_naming_it(tmp_path, monkeypatch) -> None:
+    pytest.importorskip("distributed")
+    from planner import parallel
+
+    monkeypatch.setattr(parallel, "DASK_CONNECT_TIMEOUT_SECONDS", 1.0)
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'd.sqlite3'}", dask_address="tcp://127.0.0.1:9"
+    )
+    with TestClient(create_app(settings)) as client:
+        history_id = _upload(client, _history())
+        accepted = client.post("/forecasts", json={"history_id": history_id, "horizon_days": 7})
+        job = _finish(client, accepted.json()["id"])
+    assert job["status"] == "failed"
+    assert job["error"].startswith("cannot connect to the Dask scheduler at 'tcp://127.0.0.1:9'")
+
+
+@pytest.mark.parametrize(
+    ("environ", "workers", "dask_address"),
+    [
+        ({}, None, None),
+        ({"PLANNER_WORKERS": "auto"}, None, None),
+        ({"PLANNER_WORKERS": "0"}, 0, None),
+        ({"PLANNER_WORKERS": "3"}, 3, None),
+        ({"PLANNER_DASK_ADDRESS": " tcp://10.0.0.5:8786 "}, None, "tcp://10.0.0.5:8786"),
+    ],
+    ids=["unset", "auto", "cores", "three", "dask"],
+)
+def test_scale_out_settings(environ, workers, dask_address) -> None:
+    settings = Settings.from_env(environ)
+    assert (settings.workers, settings.dask_address) == (workers, dask_address)
+
+
+@pytest.mark.parametrize(
+    ("environ", "match"),
+    [
+        ({"PLANNER_WORKERS": "-1"}, "PLANNER_WORKERS must be auto, 0 .* got '-1'"),
+        ({"PLANNER_WORKERS": "many"}, "PLANNER_WORKERS must be auto, 0 .* got 'many'"),
+        (
+            {"PLANNER_WORKERS": "2", "PLANNER_DASK_ADDRESS": "tcp://h:8786"},
+            "PLANNER_WORKERS=2 and PLANNER_DASK_ADDRESS='tcp://h:8786' are both set",
+        ),
+    ],
+    ids=["negative", "not-a-number", "both-backends"],
+)
+def test_bad_scale_out_settings(environ, match) -> None:
+    with pytest.raises(ConfigError, match=match):
+        Settings.from_env(environ)

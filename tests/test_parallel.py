@@ -580,3 +580,149 @@ def test_erlang_a_patience_per_queue_like_the_pipeline(centre) -> None:
         per_queue_kwargs={q: {"patience_seconds": p} for q, p in patience.items()},
     )
     pd.testing.assert_frame_equal(run.frame, expected)
+
+
+# --- the default of workers: planner.parallel.resolve_workers -----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("requested", "n_queues", "seconds", "cores", "expected"),
+    [
+        (3, 1, 0.0, 2, 3),  # a count is taken as given
+        (1, 1000, 100.0, 8, 1),
+        (0, 3, 0.0, 4, 4),  # 0: every core
+        (None, 3, 2.0, 2, 1),  # the 3-queue sample: 3 x 2 s x 1/2 = 3 s < start-up
+        (None, 9, 2.0, 2, 2),  # 9 x 2 s x 1/2 = 9 s > 8 s start-up
+        (None, 8, 2.0, 2, 1),  # 8 s: not more than the start-up
+        (None, 1000, 0.03, 2, 2),  # 15 s saved
+        (None, 100, 0.03, 2, 1),  # 1.5 s saved
+        (None, 2, 30.0, 8, 2),  # Prophet-sized queues: as many processes as queues
+        (None, 1, 1e6, 8, 1),  # one queue: nothing to share
+        (None, 5000, 1.0, 1, 1),  # one core
+        (None, 0, 1.0, 4, 1),
+    ],
+    ids=[
+        "count",
+        "one",
+        "zero-all-cores",
+        "sample",
+        "pays",
+        "break-even",
+        "many-cheap",
+        "few-cheap",
+        "prophet",
+        "one-queue",
+        "one-core",
+        "no-queues",
+    ],
+)
+def test_resolve_workers_rule(requested, n_queues, seconds, cores, expected) -> None:
+    # The rule: a pool of n = min(cores, queues) when queues x seconds x (1 - 1/n) > start-up.
+    assert parallel.POOL_STARTUP_SECONDS == 8.0  # the figures above assume it
+    got = parallel.resolve_workers(requested, n_queues, queue_seconds_estimate=seconds, cores=cores)
+    assert got == expected
+
+
+def test_resolve_workers_defaults_to_the_cores(monkeypatch) -> None:
+    monkeypatch.setattr(parallel, "default_workers", lambda: 6)
+    assert parallel.resolve_workers(0, 10) == 6
+    assert parallel.resolve_workers(None, 1000, queue_seconds_estimate=1.0) == 6
+
+
+@pytest.mark.parametrize(
+    ("args", "match"),
+    [
+        ((-1, 3), "'requested' parameter of resolve_workers .* got -1"),
+        ((2.5, 3), "'requested' parameter of resolve_workers .* got 2.5"),
+        ((None, -2), "'n_queues' parameter of resolve_workers .* got -2"),
+        ((None, 3, float("nan")), "'queue_seconds_estimate' parameter .* got nan"),
+        ((None, 3, -1.0), "'queue_seconds_estimate' parameter .* got -1.0"),
+    ],
+    ids=["negative", "float", "negative-queues", "nan-seconds", "negative-seconds"],
+)
+def test_resolve_workers_bad_arguments(args, match) -> None:
+    requested, n_queues, *rest = args
+    options = {"queue_seconds_estimate": rest[0]} if rest else {}
+    with pytest.raises(InputError, match=match):
+        parallel.resolve_workers(requested, n_queues, **options)
+
+
+def test_run_per_queue_default_stays_in_process_for_cheap_work(history) -> None:
+    # 7 tiny queues: no pool whatever the cores (7 x 0.001 s cannot pay for a start-up).
+    run = run_per_queue(parallel_funcs.running_load, history, queue_seconds_estimate=0.001)
+    assert (run.backend, run.workers) == ("in-process", 1)
+
+
+def test_run_per_queue_default_uses_the_pool_when_it_pays(history, monkeypatch) -> None:
+    monkeypatch.setattr(parallel, "default_workers", lambda: 2)
+    run = run_per_queue(parallel_funcs.running_load, history, queue_seconds_estimate=100.0)
+    assert (run.backend, run.workers) == ("processes", 2)
+    pd.testing.assert_frame_equal(run.frame, expected_frame(history))
+
+
+def test_estimated_queue_seconds_scales_with_rows_and_fits(centre) -> None:
+    from planner import parallel_forecast as pf
+
+    rows_per_queue = len(centre) / centre["queue"].nunique()
+    share = rows_per_queue / pf.YEAR_ROWS_PER_QUEUE
+    one = pf.estimated_queue_seconds(centre, ("mean-last-weeks",))
+    assert one == pytest.approx(pf.FIT_SECONDS_PER_YEAR["mean-last-weeks"] * share, rel=1e-12)
+    both = pf.estimated_queue_seconds(centre, ("mean-last-weeks", "prophet"), fits_per_method=5)
+    expected = 5 * share * (pf.FIT_SECONDS_PER_YEAR["mean-last-weeks"] + 16.5)
+    assert both == pytest.approx(expected, rel=1e-12)
+    # auto's figure covers the default candidates; Prophet as a candidate is fitted at each of
+    # the auto_origins origins and once more
+    auto = pf.forecast_queue_seconds(centre, "auto")
+    assert auto == pytest.approx(pf.FIT_SECONDS_PER_YEAR["auto"] * share, rel=1e-12)
+    with_prophet = pf.forecast_queue_seconds(
+        centre, "auto", (*pf.AUTO_CANDIDATES, "prophet"), auto_origins=3
+    )
+    assert with_prophet == pytest.approx(auto + 4 * 16.5 * share, rel=1e-12)
+    assert pf.estimated_queue_seconds(centre.iloc[:0], ("auto",)) == 0.0
+
+
+@pytest.mark.slow  # starts a 2-process spawn pool
+def test_cli_forecast_default_uses_the_cores_only_when_a_pool_pays(
+    centre, tmp_path, monkeypatch, capsys
+) -> None:
+    history = tmp_path / "history.csv"
+    centre.to_csv(history, index=False)
+    common = ["forecast", str(history), "--horizon-days", "7", "--method", "mean-last-weeks"]
+    # 3 small queues: no pool (the one-process path reports no scale-out line)
+    assert _run_cli([*common, "--no-save", "-o", str(tmp_path / "small.csv")]) == 0
+    assert "queues on" not in capsys.readouterr().err
+    # the same input when a pool costs nothing to start: the default takes the cores
+    monkeypatch.setattr(parallel, "POOL_STARTUP_SECONDS", 0.0)
+    monkeypatch.setattr(parallel, "default_workers", lambda: 2)
+    assert _run_cli([*common, "--no-save", "-o", str(tmp_path / "pool.csv")]) == 0
+    assert "3 queues on 2 processes workers" in capsys.readouterr().err
+    assert (tmp_path / "small.csv").read_bytes() == (tmp_path / "pool.csv").read_bytes()
+
+
+def test_cli_staff_workers_and_dask_write_the_whole_frame_requirements(
+    centre, tmp_path, dask_cluster, capsys
+) -> None:
+    forecast = tmp_path / "forecast.csv"
+    centre.rename(
+        columns={"calls_offered": "calls_forecast", "aht_seconds": "aht_seconds_forecast"}
+    ).to_csv(forecast, index=False)
+    common = ["staff", str(forecast), "--model", "erlang-a", "--patience-seconds", "120"]
+    outputs = {}
+    for name, extra in (
+        ("default", []),
+        ("one", ["--workers", "1"]),
+        ("dask", ["--dask", dask_cluster.scheduler_address]),
+    ):
+        outputs[name] = tmp_path / f"{name}.csv"
+        assert _run_cli([*common, *extra, "-o", str(outputs[name])]) == 0
+        err = capsys.readouterr().err
+        # the default stays in this process, one vectorised call (no scale-out line)
+        assert ("queues on" in err) == (name != "default"), err
+    # the per-queue backends agree to the byte
+    assert outputs["one"].read_bytes() == outputs["dask"].read_bytes()
+    # and with the whole-frame call: the same agents; Erlang A's KPIs (computed in batches over
+    # the rows given) may differ in the last bit (2 of 4,000 rows here, 1e-16 relative)
+    whole, per_queue = pd.read_csv(outputs["default"]), pd.read_csv(outputs["one"])
+    exact = ["queue", "interval_start", "agents_required", "agents_to_schedule"]
+    pd.testing.assert_frame_equal(whole[exact], per_queue[exact])
+    pd.testing.assert_frame_equal(whole, per_queue, check_exact=False, rtol=1e-12, atol=0.0)

@@ -36,6 +36,10 @@ def start_forecast(
 ) -> JobOut:
     """202 with a job; when it succeeds its ``result.forecast_id`` names the stored forecast.
 
+    The history is forecast queue by queue on the server's ``PLANNER_WORKERS`` /
+    ``PLANNER_DASK_ADDRESS`` (see :mod:`api.config`). ``result.failed_queues`` lists the queues
+    whose forecast failed (queue, error type, message); the other queues' forecasts are stored.
+
     The fit's wall-clock budget is ``min(time_limit_seconds, PLANNER_MAX_FIT_SECONDS)``; the job
     fails with a message naming the limit when the fit runs over it.
     """
