@@ -9,7 +9,9 @@ at the end of their shift in the middle of a call, and arrivals are random aroun
   ``calls_forecast``), i.e. a Poisson count per interval placed uniformly inside it;
 * handle times are exponential or lognormal with the interval's ``aht_seconds_forecast`` as the
   mean (lognormal with a given coefficient of variation);
-* callers abandon after an exponential (or fixed) patience, or never (``patience=None``);
+* callers abandon after an exponential (or fixed) patience, or never (``patience=None``); the
+  mean patience is one number for every queue or one per queue (a mapping queue -> seconds, as
+  for :func:`planner.evaluate.evaluate_plan`), so each call draws from its own queue's mean;
 * one FCFS queue per ``queue``; the agents on duty follow the plan interval by interval. When
   the count falls, randomly chosen agents leave; an agent in the middle of a call finishes it
   first. The queue carries over interval boundaries. When the centre closes (a gap in the
@@ -24,6 +26,12 @@ whole run in O(calls x log agents) with staffing changes applied at interval bou
 random numbers are drawn vectorised before the loop; the per-interval accounting after it is
 vectorised too.
 
+Randomness: replication ``r`` of queue ``q`` draws every number from
+``numpy.random.SeedSequence(seed, spawn_key=(*w, r))``, where ``w`` are the first four 32-bit
+little-endian words of the SHA-256 of ``q``'s name (UTF-8). A queue's run therefore depends only on
+the seed, its name and its own rows: simulating all queues in one call gives exactly the rows of
+one call per queue with the same seed.
+
 Replications give confidence intervals: every interval, day, week and queue total is computed in
 each replication (ratios of sums, weighted by calls) and summarised as the mean over replications
 and a Student-t interval around it.
@@ -31,6 +39,7 @@ and a Student-t interval around it.
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 import math
 from dataclasses import dataclass, field
@@ -40,6 +49,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from planner._params import PatienceSeconds, check_patience, patience_by_row
 from planner.errors import InputError
 from planner.evaluate import (
     calendar_keys,
@@ -441,7 +451,7 @@ def simulate_plan(
     handle_time: HandleTime = "exponential",
     aht_cv: float = 1.0,
     patience: PatienceDistribution | None = "exponential",
-    patience_seconds: float | None = None,
+    patience_seconds: PatienceSeconds = None,
     answer_target_seconds: float = 20.0,
     replications: int = 10,
     seed: int = 0,
@@ -474,13 +484,18 @@ def simulate_plan(
         mean ``patience_seconds``, or ``"fixed"`` (every caller waits exactly
         ``patience_seconds``). ``None``, or ``patience_seconds=None``, means nobody abandons.
     patience_seconds
-        Mean patience in seconds (> 0), or None for no abandonment.
+        Mean patience in seconds (> 0): one number for every queue, or a mapping queue ->
+        seconds naming every queue of ``forecast`` (each call draws from its own queue's mean);
+        None for no abandonment.
     answer_target_seconds
         The answer target of the service level (the 20 in 80/20), seconds > 0.
     replications
         Independent runs (>= 1; >= 2 for confidence intervals).
     seed
-        Seed of every random number; the same seed gives the same result.
+        Seed of every random number; the same seed gives the same result. Each queue's
+        replications draw from streams derived from the seed and the queue's name (see the
+        module docstring), so a queue gets the same numbers whether simulated alone or with
+        others.
     confidence
         Level of the Student-t confidence intervals, in (0, 1).
     interval_minutes
@@ -493,6 +508,12 @@ def simulate_plan(
     -------
     SimulationResult
         Per-interval, daily, weekly and whole-horizon KPIs with confidence bounds.
+
+    Raises
+    ------
+    planner.errors.InputError
+        A bad parameter or frame, naming it; a patience mapping without some queue of
+        ``forecast`` (``patience_seconds has no value for queue 'billing'; ...``).
 
     Notes
     -----
@@ -516,14 +537,14 @@ def simulate_plan(
         )
     if patience is not None and patience not in ("exponential", "fixed"):
         raise InputError(f"patience must be 'exponential', 'fixed' or None, got {patience!r}")
-    if patience is None and patience_seconds is not None:
+    mean_patience = check_patience(patience_seconds)
+    if patience is None and mean_patience is not None:
         raise InputError(
             f"patience_seconds={patience_seconds!r} given with patience=None; pass "
             "patience='exponential' or 'fixed', or patience_seconds=None for no abandonment"
         )
-    mean_patience = (
-        None if patience_seconds is None else _finite_positive(patience_seconds, "patience_seconds")
-    )
+    # Mean patience of each row's queue, seconds, shape (rows,); None: nobody abandons.
+    patience_rows = patience_by_row(mean_patience, plan["queue"].to_numpy())
     target = _finite_positive(answer_target_seconds, "answer_target_seconds")
     if (
         isinstance(replications, bool)
@@ -544,13 +565,12 @@ def simulate_plan(
     queues = list(pd.unique(plan["queue"]))
     reps = int(replications)
     total_steps = len(queues) * reps
-    streams = np.random.SeedSequence(int(seed)).spawn(total_steps)
     counts_per_queue: list[dict[str, np.ndarray]] = []
     step = 0
     report(progress, "simulation", 0, total_steps)
     for queue in queues:
-        rows = plan.index[plan["queue"] == queue]
-        part = plan.loc[rows]
+        in_queue = (plan["queue"] == queue).to_numpy()
+        part = plan.loc[in_queue]
         interval_start = part["interval_start"].reset_index(drop=True)
         starts = ((interval_start - interval_start.iloc[0]) / pd.Timedelta(seconds=1)).to_numpy(
             dtype=float
@@ -558,10 +578,11 @@ def simulate_plan(
         calls = part["calls_forecast"].to_numpy(dtype=float)
         aht = part["aht_seconds_forecast"].to_numpy(dtype=float)
         heads = part["agents_productive"].to_numpy(dtype=np.int64)
+        queue_patience = None if patience_rows is None else patience_rows[in_queue]
         change_seconds, agents_after, closing = _staffing_changes(starts, heads, length)
         replication_counts = []
-        for _ in range(reps):
-            rng = np.random.Generator(np.random.PCG64(streams[step]))
+        for stream in _queue_streams(int(seed), str(queue), reps):
+            rng = np.random.Generator(np.random.PCG64(stream))
             arrivals_per_interval = rng.poisson(calls)
             interval_index = np.repeat(np.arange(calls.size), arrivals_per_interval)
             arrival = np.sort(starts[interval_index] + length * rng.random(interval_index.size))
@@ -571,12 +592,12 @@ def simulate_plan(
             else:
                 mu, sigma = _lognormal_parameters(mean_handle, cv)
                 handle = rng.lognormal(mu, sigma)
-            if mean_patience is None:
+            if queue_patience is None:
                 patience_draw = np.full(interval_index.size, np.inf)
             elif patience == "exponential":
-                patience_draw = rng.exponential(mean_patience, interval_index.size)
+                patience_draw = rng.exponential(queue_patience[interval_index])
             else:
-                patience_draw = np.full(interval_index.size, mean_patience)
+                patience_draw = queue_patience[interval_index]
             run = simulate_queue(
                 arrival, handle, patience_draw, change_seconds, agents_after, closing, rng
             )
@@ -634,10 +655,22 @@ def simulate_plan(
             "handle_time": handle_time,
             "aht_cv": cv,
             "patience": None if mean_patience is None else patience,
-            "patience_seconds": mean_patience,
+            "patience_seconds": mean_patience,  # seconds, or a dict queue -> seconds
             "answer_target_seconds": target,
         },
     )
+
+
+def _queue_streams(seed: int, queue: str, replications: int) -> list[np.random.SeedSequence]:
+    """Seed sequences of one queue's replications, from the seed and the queue's name only.
+
+    Replication ``r`` gets ``SeedSequence(seed, spawn_key=(*w, r))`` with ``w`` the first four
+    32-bit little-endian words of ``sha256(queue.encode("utf-8"))``: fixed-width, so no two
+    (queue, replication) pairs share a key, and independent of the other queues in the call.
+    """
+    digest = hashlib.sha256(queue.encode("utf-8")).digest()
+    words = tuple(int.from_bytes(digest[i : i + 4], "little") for i in range(0, 16, 4))
+    return np.random.SeedSequence(seed, spawn_key=words).spawn(replications)
 
 
 def _staffing_changes(

@@ -144,6 +144,86 @@ def test_same_seed_same_result_other_seed_differs():
     assert not np.allclose(first.intervals["calls_offered"], other.intervals["calls_offered"])
 
 
+def two_queue_plan():
+    sales = plan_frame([40, 80, 60, 30], [7, 9, 8, 6], queue="sales")
+    support = plan_frame([20, 50, 50, 20], [4, 6, 6, 4], aht=420.0, queue="support")
+    return pd.concat([sales, support], ignore_index=True)
+
+
+@pytest.mark.parametrize("patience", ["exponential", "fixed"], ids=["exponential", "fixed"])
+def test_patience_per_queue_gives_the_rows_of_one_call_per_queue(patience):
+    # Each queue's streams come from the seed and its name only, and its calls draw patience
+    # from its own mean: one call with the mapping is exactly one call per queue with its number.
+    frame = two_queue_plan()
+    mapping = {"support": 240.0, "sales": 45.0, "unused": 10.0}  # extra queues are allowed
+    together = simulate_plan(
+        frame,
+        "agents_scheduled",
+        patience=patience,
+        patience_seconds=mapping,
+        replications=3,
+        seed=21,
+    )
+    alone = {
+        queue: simulate_plan(
+            frame.loc[frame["queue"] == queue],
+            "agents_scheduled",
+            patience=patience,
+            patience_seconds=mapping[queue],
+            replications=3,
+            seed=21,
+        )
+        for queue in ("sales", "support")
+    }
+    for label in ("intervals", "daily", "weekly", "totals"):
+        expected = pd.concat(
+            [getattr(alone[q], label) for q in ("sales", "support")], ignore_index=True
+        )
+        pd.testing.assert_frame_equal(getattr(together, label), expected, check_exact=True)
+    assert together.settings["patience_seconds"] == mapping
+    # The per-queue mean is used: one number for both queues changes support's rows only.
+    same = simulate_plan(
+        frame,
+        "agents_scheduled",
+        patience=patience,
+        patience_seconds=45.0,
+        replications=3,
+        seed=21,
+    )
+    is_sales = together.intervals["queue"] == "sales"
+    pd.testing.assert_frame_equal(
+        together.intervals.loc[is_sales], same.intervals.loc[is_sales], check_exact=True
+    )
+    assert not np.array_equal(
+        together.intervals.loc[~is_sales, "abandon_rate"].to_numpy(),
+        same.intervals.loc[~is_sales, "abandon_rate"].to_numpy(),
+    )
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        (
+            {"patience_seconds": {"sales": 60.0}},
+            r"patience_seconds has no value for queue 'support'",
+        ),
+        (
+            {"patience_seconds": {"sales": 60.0, "support": -1.0}},
+            r"patience_seconds\['support'\] must be a finite number > 0, got -1",
+        ),
+        ({"patience_seconds": {}}, r"patience_seconds must map every queue"),
+        (
+            {"patience": None, "patience_seconds": {"sales": 60.0, "support": 90.0}},
+            r"patience_seconds=.* given with patience=None",
+        ),
+    ],
+    ids=["missing-queue", "negative-value", "empty-mapping", "mapping-without-distribution"],
+)
+def test_patience_mapping_errors(kwargs, match):
+    with pytest.raises(InputError, match=match):
+        simulate_plan(two_queue_plan(), "agents_scheduled", replications=1, **kwargs)
+
+
 def test_does_not_mutate_input_and_coverage_frame_matches_column():
     frame = plan_frame([40, 40, 40], [7, 8, 7])
     before = frame.copy()
