@@ -15,7 +15,10 @@ class PlannerError(Exception):
 
 
 class InputError(PlannerError, ValueError):
-    """Bad input data or parameters: names the file, row, column and value, and what was expected."""
+    """Bad input data or parameters.
+
+    The message names the file, row, column and value, and what was expected.
+    """
 
 
 class ConfigError(PlannerError, ValueError):

@@ -7,7 +7,7 @@ month-start peak, AHT varying by time of day, Poisson arrivals, and outcomes (an
 answered within 20 s) drawn from Erlang A at a plausible, imperfect staffing level.
 
 Only open intervals are emitted, as an ACD export would; closed days are absent rows. Everything
-is drawn from one ``numpy.random.Generator`` seeded by ``seed``: the same seed gives the same centre.
+is drawn from one ``numpy.random.Generator`` seeded by ``seed``: the same seed, the same centre.
 """
 
 from __future__ import annotations
@@ -164,7 +164,9 @@ def _generate_queue(
 
     # One row per open slot: repeat each day by its number of slots, then number the slots.
     slots_per_hour = 60 // interval_minutes
-    slots_per_day = ((open_days["close_hour"] - open_days["open_hour"]) * slots_per_hour).to_numpy(int)
+    slots_per_day = ((open_days["close_hour"] - open_days["open_hour"]) * slots_per_hour).to_numpy(
+        int
+    )
     day_of_slot = np.repeat(np.arange(len(open_days)), slots_per_day)
     first_slot_of_day = np.repeat(np.cumsum(slots_per_day) - slots_per_day, slots_per_day)
     slot_in_day = np.arange(len(day_of_slot)) - first_slot_of_day
@@ -186,12 +188,15 @@ def _generate_queue(
     evening = 1.0 / (1.0 + np.exp(-(slot_mid_hour - 17.5) * 1.5))
     years_elapsed = open_days["years_elapsed"].to_numpy()[day_of_slot]
     expected_aht_seconds = (
-        profile.aht_seconds * (1 + profile.aht_evening_uplift * evening) * (1 - 0.02 * years_elapsed)
+        profile.aht_seconds
+        * (1 + profile.aht_evening_uplift * evening)
+        * (1 - 0.02 * years_elapsed)
     )
 
-    local_start = open_days["date"].to_numpy()[day_of_slot] + pd.to_timedelta(
-        slot_start_hour * 3600, unit="s"
-    ).to_numpy()
+    local_start = (
+        open_days["date"].to_numpy()[day_of_slot]
+        + pd.to_timedelta(slot_start_hour * 3600, unit="s").to_numpy()
+    )
     interval_start = pd.DatetimeIndex(local_start).tz_localize(SAMPLE_TIMEZONE)
     history = pd.DataFrame(
         {"queue": profile.name, "interval_start": interval_start, "calls_offered": calls_offered}
@@ -292,7 +297,9 @@ def _day_calendar(
     holiday_open = is_holiday & ~always_closed & profile.open_on_public_holidays
     day_open = np.where(holiday_open, open_hour[6], day_open)
     day_close = np.where(holiday_open, close_hour[6], day_close)
-    day_factor = np.where(holiday_open, _HOLIDAY_VOLUME_FACTOR * profile.weekday_factors[6], day_factor)
+    day_factor = np.where(
+        holiday_open, _HOLIDAY_VOLUME_FACTOR * profile.weekday_factors[6], day_factor
+    )
     weekend_shape = weekend_shape | holiday_open
     closed = (is_holiday & ~holiday_open) | np.isnan(day_open) | (day_factor <= 0)
     day_open = np.where(closed, np.nan, day_open)

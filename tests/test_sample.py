@@ -43,7 +43,9 @@ def test_columns_keys_and_time_zone(year_of_history: pd.DataFrame) -> None:
 
 def test_opening_hours_are_respected(year_of_history: pd.DataFrame) -> None:
     local = year_of_history["interval_start"].dt
-    by_queue = year_of_history.assign(weekday=local.day_of_week, hour=local.hour + local.minute / 60)
+    by_queue = year_of_history.assign(
+        weekday=local.day_of_week, hour=local.hour + local.minute / 60
+    )
     sales = by_queue[by_queue["queue"] == "sales"]
     assert (sales["weekday"] != 6).all(), "sales is shut on Sundays"
     support = by_queue[by_queue["queue"] == "support"]
@@ -67,7 +69,9 @@ def test_dst_days_keep_local_opening_hours(year_of_history: pd.DataFrame) -> Non
     assert utc_offsets["2024-04-01"] == pd.Timedelta(hours=1)
 
 
-def test_christmas_is_closed_and_support_opens_on_easter_monday(year_of_history: pd.DataFrame) -> None:
+def test_christmas_is_closed_and_support_opens_on_easter_monday(
+    year_of_history: pd.DataFrame,
+) -> None:
     dates = year_of_history["interval_start"].dt.strftime("%Y-%m-%d")
     assert not (dates == "2024-12-25").any()
     easter_monday = year_of_history[dates == "2024-04-01"]
@@ -136,7 +140,11 @@ def test_two_years_is_the_default_span() -> None:
 
 @pytest.mark.parametrize(
     ("kwargs", "field"),
-    [({"years": 0}, "years"), ({"years": 11}, "years"), ({"interval_minutes": 7}, "interval_minutes")],
+    [
+        ({"years": 0}, "years"),
+        ({"years": 11}, "years"),
+        ({"interval_minutes": 7}, "interval_minutes"),
+    ],
     ids=["no-years", "too-many-years", "odd-interval"],
 )
 def test_bad_parameters_are_named(kwargs: dict, field: str) -> None:
