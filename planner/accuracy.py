@@ -29,12 +29,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from planner._params import PatienceSeconds, check_patience, patience_by_row
 from planner.errors import InputError
 from planner.evaluate import (
     ALL_QUEUES,
     _check_fraction,
     _check_interval_start,
-    _positive,
     _with_queue,
     calendar_keys,
     evaluate_plan,
@@ -225,7 +225,7 @@ def forecast_accuracy(
     agents: str | pd.DataFrame | None = None,
     shrinkage: float = 0.0,
     model: str | None = None,
-    patience_seconds: float | None = None,
+    patience_seconds: PatienceSeconds = None,
     answer_target_seconds: float = 20.0,
     interval_minutes: int | None = None,
     source: str = "actuals",
@@ -251,8 +251,10 @@ def forecast_accuracy(
         Shrinkage of the plan's heads, in [0, 1) (the history's ``agents_staffed`` are taken as
         productive already).
     model, patience_seconds, answer_target_seconds
-        As for :func:`planner.evaluate.evaluate_plan`; use the answer target the history's
-        ``answered_within_target`` was counted against.
+        As for :func:`planner.evaluate.evaluate_plan`: ``patience_seconds`` is one number of
+        seconds for every queue or a mapping queue -> seconds, which must name every queue that
+        is compared when ``agents`` is given (it is passed as it is to every re-evaluation). Use
+        the answer target the history's ``answered_within_target`` was counted against.
     interval_minutes
         Interval length; inferred from the forecast when None.
     source
@@ -261,13 +263,19 @@ def forecast_accuracy(
     Returns
     -------
     AccuracyReport
+
+    Raises
+    ------
+    planner.errors.InputError
+        Bad frames or parameters, naming them; a patience mapping without some compared queue
+        when ``agents`` is given (``patience_seconds has no value for queue 'billing'; ...``).
     """
     if not isinstance(forecast, pd.DataFrame):
         raise InputError(f"forecast must be a pandas DataFrame, got {type(forecast).__name__}")
     if not isinstance(actuals, pd.DataFrame):
         raise InputError(f"{source} must be a pandas DataFrame, got {type(actuals).__name__}")
     _check_fraction(shrinkage, "shrinkage", upper_open=True)
-    _positive(patience_seconds, "patience_seconds", allow_none=True)
+    patience = check_patience(patience_seconds)
     if agents is None:  # accuracy alone: the plan's agents are not used
         plan = join_plan(forecast.assign(_no_agents=0), "_no_agents", name="forecast")
     else:
@@ -334,6 +342,9 @@ def forecast_accuracy(
         )
     daily, weekly, scores = _scores(intervals, in_sample)
 
+    if agents is not None and patience is not None:
+        # Every compared queue needs its patience; fail here, before the re-evaluations.
+        patience_by_row(patience, intervals["queue"].to_numpy())
     planned = None
     if agents is None:
         notes.append("planned against achieved not computed: no plan agents given")
@@ -344,7 +355,7 @@ def forecast_accuracy(
             history,
             shrinkage=shrinkage,
             model=model,
-            patience_seconds=patience_seconds,
+            patience_seconds=patience,
             answer_target_seconds=answer_target_seconds,
             minutes=minutes,
             notes=notes,
@@ -515,7 +526,7 @@ def _planned_vs_achieved(
     *,
     shrinkage: float,
     model: str | None,
-    patience_seconds: float | None,
+    patience_seconds: float | dict[str, float] | None,
     answer_target_seconds: float,
     minutes: int,
     notes: list[str],

@@ -195,6 +195,84 @@ def test_without_agents_staffed_the_staffing_gap_is_unknown():
     assert any("ASA" in note for note in report.notes)
 
 
+def two_queue_case():
+    """planned_case for "sales", and a busier "support" queue on the same intervals."""
+    staffed = [12.0, 13.6, 14.0, 12.0]
+    sales_f, sales_h = planned_case(agents_staffed=staffed)
+    support_f, support_h = planned_case(agents_staffed=[s + 3 for s in staffed])
+    support_f = support_f.assign(
+        queue="support",
+        calls_forecast=support_f["calls_forecast"] * 1.5,
+        agents_to_schedule=support_f["agents_to_schedule"] + 6,
+    )
+    support_h = support_h.assign(queue="support", calls_offered=support_h["calls_offered"] * 1.4)
+    forecast = pd.concat([sales_f.assign(queue="sales"), support_f], ignore_index=True)
+    history = pd.concat([sales_h.assign(queue="sales"), support_h], ignore_index=True)
+    return forecast, history
+
+
+def test_patience_per_queue_gives_the_rows_of_one_call_per_queue():
+    # The mapping goes to every re-evaluation: each queue's rows are those of a call on that
+    # queue alone with its own number.
+    forecast, history = two_queue_case()
+    mapping = {"support": 300.0, "sales": 60.0}
+    together = forecast_accuracy(
+        forecast, history, agents="agents_to_schedule", shrinkage=0.1, patience_seconds=mapping
+    )
+    for queue, patience in mapping.items():
+        alone = forecast_accuracy(
+            forecast.loc[forecast["queue"] == queue],
+            history.loc[history["queue"] == queue],
+            agents="agents_to_schedule",
+            shrinkage=0.1,
+            patience_seconds=patience,
+        )
+        got = together.planned_vs_achieved
+        pd.testing.assert_frame_equal(
+            got.loc[got["queue"] == queue].reset_index(drop=True),
+            alone.planned_vs_achieved,
+            check_exact=True,
+        )
+    # ... and a single number for both queues is not the same plan for support.
+    one = forecast_accuracy(
+        forecast, history, agents="agents_to_schedule", shrinkage=0.1, patience_seconds=60.0
+    ).planned_vs_achieved
+    support = together.planned_vs_achieved["queue"] == "support"
+    assert not np.allclose(
+        together.planned_vs_achieved.loc[support, "service_level_planned"],
+        one.loc[support, "service_level_planned"],
+    )
+
+
+@pytest.mark.parametrize(
+    ("patience", "match"),
+    [
+        ({"sales": 60.0}, r"patience_seconds has no value for queue 'support'"),
+        ({"sales": 60.0, "support": 0.0}, r"patience_seconds\['support'\] must be a finite"),
+        ({}, r"patience_seconds must map every queue"),
+    ],
+    ids=["missing-queue", "zero-value", "empty-mapping"],
+)
+def test_patience_mapping_errors(patience, match):
+    forecast, history = two_queue_case()
+    with pytest.raises(InputError, match=match):
+        forecast_accuracy(forecast, history, agents="agents_to_schedule", patience_seconds=patience)
+
+
+def test_patience_mapping_needs_only_the_compared_queues():
+    # Queues left out of the comparison (here "billing", only in the forecast) need no value.
+    forecast, history = two_queue_case()
+    billing = forecast.loc[forecast["queue"] == "sales"].assign(queue="billing")
+    report = forecast_accuracy(
+        pd.concat([forecast, billing], ignore_index=True),
+        history,
+        agents="agents_to_schedule",
+        patience_seconds={"sales": 60.0, "support": 300.0},
+    )
+    assert set(report.planned_vs_achieved["queue"]) == {"sales", "support"}
+    assert any("queue billing is only in the forecast" in note for note in report.notes)
+
+
 def test_without_a_plan_only_accuracy():
     forecast, history = planned_case()
     report = forecast_accuracy(
