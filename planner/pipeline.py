@@ -522,7 +522,12 @@ def _simulate(
     fmt: str,
     progress: ProgressCallback | None,
 ) -> None:
-    """Simulate the plan's first week call by call, each queue with its own patience."""
+    """Simulate the plan's first week call by call, every queue with its own patience.
+
+    One call for all queues with the plan file's ``simulation.seed``: :func:`simulate_plan`
+    derives each queue's random streams from that seed and the queue's name, so a queue's
+    simulated calls do not change when other queues are added or removed.
+    """
     from planner.simulate import simulate_plan
 
     settings = config.simulation
@@ -530,36 +535,26 @@ def _simulate(
         result.stages["simulate"] = "not run: simulation.run is false"
         return
     week = plan.loc[plan["interval_start"] < begin + pd.Timedelta(days=7)]
-    queues = sorted(week["queue"].unique())
-    patience = config.patience_by_queue(queues)
-    # One independent seed per queue, derived from the plan file's seed.
-    seeds = [
-        int(child.generate_state(1)[0])
-        for child in np.random.SeedSequence(settings.seed).spawn(len(queues))
-    ]
-    parts: dict[str, list[pd.DataFrame]] = {"intervals": [], "daily": [], "totals": []}
-    for queue, seed in zip(queues, seeds, strict=True):
-        # simulate_plan takes one patience; the queues' runs are independent, so one call per
-        # queue with its own patience gives the same result as one call over all of them.
-        run = simulate_plan(
-            week.loc[week["queue"] == queue],
-            "agents_scheduled",
-            shrinkage=config.shrinkage,
-            handle_time=settings.handle_time,  # type: ignore[arg-type]
-            aht_cv=settings.aht_cv,
-            patience="exponential" if patience is not None else None,
-            patience_seconds=None if patience is None else patience[queue],
-            answer_target_seconds=config.targets.answer_target_seconds,
-            replications=settings.replications,
-            seed=seed,
-            interval_minutes=interval_minutes,
-            progress=progress,
-        )
-        parts["intervals"].append(run.intervals)
-        parts["daily"].append(run.daily)
-        parts["totals"].append(run.totals)
-    for label in ("intervals", "daily", "totals"):
-        frame = pd.concat(parts[label], ignore_index=True)
+    patience = config.patience_by_queue(week["queue"].unique())
+    run = simulate_plan(
+        week,
+        "agents_scheduled",
+        shrinkage=config.shrinkage,
+        handle_time=settings.handle_time,  # type: ignore[arg-type]
+        aht_cv=settings.aht_cv,
+        patience="exponential" if patience is not None else None,
+        patience_seconds=patience,
+        answer_target_seconds=config.targets.answer_target_seconds,
+        replications=settings.replications,
+        seed=settings.seed,
+        interval_minutes=interval_minutes,
+        progress=progress,
+    )
+    for label, frame in (
+        ("intervals", run.intervals),
+        ("daily", run.daily),
+        ("totals", run.totals),
+    ):
         _write(result, f"simulation_{label}", frame, f"simulation_{label}", fmt)
     first = week["interval_start"].min().date()
     result.notes.append(
@@ -605,16 +600,22 @@ def _accuracy(
     interval_minutes: int,
     fmt: str,
 ) -> None:
-    """Forecast against the actuals inside the plan window (MASE scaled on the fitted history)."""
+    """Forecast against the actuals inside the plan window (MASE scaled on the fitted history).
+
+    Planned against achieved re-evaluates the plan with the plan's own model: Erlang A with each
+    queue's patience when the plan file says ``erlang-a``, else Erlang C.
+    """
     from planner.accuracy import forecast_accuracy
 
+    t = config.targets
     accuracy = forecast_accuracy(
         forecast,
         pd.concat([fit, actuals], ignore_index=True),
         agents=plan.loc[:, ["queue", "interval_start", "agents_scheduled"]],
         shrinkage=config.shrinkage,
-        model="erlang-c",
-        answer_target_seconds=config.targets.answer_target_seconds,
+        model=t.model,
+        patience_seconds=config.patience_by_queue(forecast["queue"].unique()),
+        answer_target_seconds=t.answer_target_seconds,
         interval_minutes=interval_minutes,
         source="history",
     )

@@ -301,14 +301,17 @@ def test_cli_init_writes_a_plan_that_loads(tmp_path: Path) -> None:
 
 
 def test_every_stage_runs_once_for_all_queues(monkeypatch, history: pd.DataFrame, tmp_path: Path):
-    # Staffing and evaluation take the per-queue patience as one mapping: one call each.
+    # Staffing, evaluation and simulation take the per-queue patience as one mapping: one call
+    # each.
     import planner.evaluate
+    import planner.simulate
     import planner.staffing
 
-    calls: dict[str, list] = {"staffing": [], "evaluate": []}
+    calls: dict[str, list] = {"staffing": [], "evaluate": [], "simulate": []}
     for label, module, name in (
         ("staffing", planner.staffing, "required_agents"),
         ("evaluate", planner.evaluate, "evaluate_plan"),
+        ("simulate", planner.simulate, "simulate_plan"),
     ):
         original = getattr(module, name)
 
@@ -317,11 +320,69 @@ def test_every_stage_runs_once_for_all_queues(monkeypatch, history: pd.DataFrame
             return _original(*args, **kwargs)
 
         monkeypatch.setattr(module, name, spy)
-    config = parse_config({**BASE, "scenarios": {"everyday": False}, "output": {"report": False}})
+    config = parse_config(
+        {
+            **BASE,
+            "scenarios": {"everyday": False},
+            "output": {"report": False},
+            "simulation": {"replications": 2},
+        }
+    )
     run_plan(history, config, out_dir=tmp_path)  # after the history: no accuracy stage
     expected = {"billing": 180.0, "sales": 60.0, "support": 180.0}
     assert calls["staffing"] == [expected]
     assert calls["evaluate"] == [expected]
+    assert calls["simulate"] == [expected]
+
+
+def test_simulation_of_one_queue_is_reproducible_from_the_config_seed(plain_run) -> None:
+    # The pipeline simulates every queue in one call with simulation.seed; each queue's streams
+    # come from that seed and the queue's name, so the queue alone with the same seed and its
+    # own patience gives exactly the pipeline's rows.
+    from planner.config import SimulationSettings
+    from planner.simulate import simulate_plan
+
+    settings = SimulationSettings()  # BASE keeps the defaults of [simulation]
+    evaluation = plain_run.frames["evaluation"]
+    sales = evaluation.loc[
+        evaluation["queue"] == "sales",
+        ["queue", "interval_start", "calls_forecast", "aht_seconds_forecast", "agents_scheduled"],
+    ]
+    alone = simulate_plan(
+        sales,
+        "agents_scheduled",
+        shrinkage=1 - 0.9 * 0.8,
+        handle_time=settings.handle_time,
+        aht_cv=settings.aht_cv,
+        patience_seconds=60.0,
+        answer_target_seconds=20.0,
+        replications=settings.replications,
+        seed=settings.seed,
+    )
+    intervals = plain_run.frames["simulation_intervals"]
+    got = intervals.loc[intervals["queue"] == "sales"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, alone.intervals, check_exact=False, rtol=1e-12)
+
+
+def test_accuracy_re_evaluates_with_the_plan_model(plain_run) -> None:
+    # The plan is Erlang A with each queue's patience: planned against achieved predicts
+    # abandonment, and its planned service level per day is the evaluation's (same model,
+    # patience, heads and shrinkage; the actuals cover the whole plan week).
+    planned = plain_run.frames["planned_vs_achieved"].set_index(["queue", "day"])
+    assert planned["abandon_rate_planned"].notna().all()
+    daily = plain_run.frames["kpis_daily"].set_index(["queue", "day"])
+    common = planned.index.intersection(daily.index)
+    assert len(common) == len(planned) > 0
+    np.testing.assert_allclose(
+        planned.loc[common, "service_level_planned"],
+        daily.loc[common, "service_level"],
+        rtol=1e-9,
+    )
+    np.testing.assert_allclose(
+        planned.loc[common, "abandon_rate_planned"],
+        daily.loc[common, "abandon_rate"],
+        rtol=1e-9,
+    )
 
 
 def test_simulation_of_the_plan_week_per_queue(plain_run) -> None:
