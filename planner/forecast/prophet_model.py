@@ -279,7 +279,10 @@ def fit_daily_prophet(
         seasonality_mode="multiplicative",
         daily_seasonality=False,
         weekly_seasonality=True,
-        yearly_seasonality=bool((grid.dates[-1] - grid.dates[0]).astype(np.int64) >= 365),
+        # Yearly seasonality only when the training window itself covers two years.
+        yearly_seasonality=bool(
+            (frame["ds"].iloc[-1] - frame["ds"].iloc[0]) >= pd.Timedelta(days=730)
+        ),
         holidays=_holidays_frame(grid),
         uncertainty_samples=0,
     )
