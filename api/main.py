@@ -63,6 +63,10 @@ def available_stages() -> list[str]:
         "planner.scenarios", "run_scenarios", "scenario_from_mapping"
     ):
         stages.append("scenarios")
+    if "history" in stages and _has("planner.pipeline", "run_plan") and _has(
+        "planner.report", "render_report"
+    ):
+        stages.append("plans")
     return stages
 
 
@@ -143,4 +147,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         from api.routes import scenarios
 
         app.include_router(scenarios.router, **protected)  # type: ignore[arg-type]
+    if "plans" in stages:
+        from api.routes import plans
+
+        app.include_router(plans.router, **protected)  # type: ignore[arg-type]
     return app

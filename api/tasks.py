@@ -273,6 +273,10 @@ def build_registry(settings: Settings, stages: list[str]) -> dict[str, JobFuncti
         registry["schedule"] = schedule_job
     if "scenarios" in stages:
         registry["scenarios"] = scenarios_job
+    if "plans" in stages:
+        from api.plans import plan_job  # the whole pipeline (planner.pipeline.run_plan)
+
+        registry["plan"] = plan_job
     if settings.enable_diagnostic_jobs:
         registry["wait"] = wait_job
     return registry

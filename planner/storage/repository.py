@@ -41,8 +41,15 @@ FRAME_KINDS = (
     "evaluation",
     "scenario",
     "accuracy",
+    "plan",
+    "plan_frame",
 )
-"""What a stored frame is; one per pipeline stage output."""
+"""What a stored frame is; one per pipeline stage output.
+
+A whole-pipeline plan (``POST /plans``) is one ``plan`` frame (its KPI summary, with the stages,
+notes and the ids of its outputs in ``meta``) and one ``plan_frame`` per output, each with the
+plan's history as parent.
+"""
 
 JOB_STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
 """Job life cycle: queued -> running -> succeeded | failed | cancelled (queued -> cancelled too)."""
