@@ -841,6 +841,47 @@ PatienceOption = Annotated[
     float | None,
     typer.Option("--patience-seconds", min=0.001, help="Mean caller patience (Erlang A)."),
 ]
+QueuePatienceOption = Annotated[
+    str | None,
+    typer.Option(
+        "--patience-seconds",
+        help="Mean caller patience (Erlang A), s: one number for every queue, or one per queue "
+        "as QUEUE=SECONDS,... (e.g. sales=60,support=180).",
+    ),
+]
+
+
+def _parse_patience(text: str | None) -> float | dict[str, float] | None:
+    """``--patience-seconds``: ``"180"`` -> 180.0, ``"sales=60,support=180"`` -> a mapping.
+
+    Checked by :func:`planner._params.check_patience` (numbers > 0, finite).
+    """
+    from planner._params import check_patience
+    from planner.errors import InputError
+
+    if text is None:
+        return None
+    expected = "expected seconds > 0, or QUEUE=SECONDS,... (e.g. sales=60,support=180)"
+    if "=" not in text:
+        try:
+            number = float(text)
+        except ValueError:
+            raise InputError(f"--patience-seconds: got {text!r}; {expected}") from None
+        return check_patience(number, name="--patience-seconds")
+    mapping: dict[str, float] = {}
+    for item in text.split(","):
+        queue, _, seconds = item.partition("=")
+        try:
+            mapping[queue.strip()] = float(seconds)
+            if not queue.strip():
+                raise ValueError(queue)
+        except ValueError:
+            raise InputError(
+                f"--patience-seconds: got {item.strip()!r} in {text!r}; {expected}"
+            ) from None
+    return check_patience(mapping, name="--patience-seconds")
+
+
 AnswerOption = Annotated[
     float,
     typer.Option(
@@ -875,7 +916,7 @@ def evaluate_command(
         float, typer.Option(min=0, max=0.999, help="Fraction of heads not on the phones.")
     ] = 0.0,
     model: ModelOption = None,
-    patience_seconds: PatienceOption = None,
+    patience_seconds: QueuePatienceOption = None,
     answer_seconds: AnswerOption = 20.0,
     service_level: ServiceLevelOption = 0.8,
     max_abandon: Annotated[
@@ -899,6 +940,7 @@ def evaluate_command(
     from planner.evaluate import evaluate_plan
     from planner.io import read_forecast
 
+    patience = _parse_patience(patience_seconds)
     coverage = _read_plan_agents(roster, tz)
     frame = read_forecast(forecast, tz=tz)
     evaluation = evaluate_plan(
@@ -906,7 +948,7 @@ def evaluate_command(
         coverage,
         shrinkage=shrinkage,
         model=model,
-        patience_seconds=patience_seconds,
+        patience_seconds=patience,
         answer_target_seconds=answer_seconds,
         service_level_target=service_level,
         max_abandon_rate=max_abandon,
@@ -943,7 +985,7 @@ def evaluate_command(
                 shrinkage=shrinkage,
                 handle_time=handle_time,  # type: ignore[arg-type]
                 aht_cv=aht_cv,
-                patience_seconds=patience_seconds,
+                patience_seconds=patience,
                 answer_target_seconds=answer_seconds,
                 replications=replications,
                 seed=seed,
@@ -1191,7 +1233,7 @@ def accuracy_command(
         float, typer.Option(min=0, max=0.999, help="Shrinkage of the plan's heads.")
     ] = 0.0,
     model: ModelOption = None,
-    patience_seconds: PatienceOption = None,
+    patience_seconds: QueuePatienceOption = None,
     answer_seconds: AnswerOption = 20.0,
     tz: TzOption = None,
 ) -> None:
@@ -1199,6 +1241,7 @@ def accuracy_command(
     from planner.accuracy import forecast_accuracy, load_forecast
     from planner.io import read_history
 
+    patience = _parse_patience(patience_seconds)
     forecast_frame = load_forecast(forecast, str(models_dir))
     history = read_history(actuals, tz=tz)
     agents = _read_plan_agents(plan, tz) if plan is not None else None
@@ -1208,7 +1251,7 @@ def accuracy_command(
         agents=agents,
         shrinkage=shrinkage,
         model=model,
-        patience_seconds=patience_seconds,
+        patience_seconds=patience,
         answer_target_seconds=answer_seconds,
         source=str(actuals),
     )

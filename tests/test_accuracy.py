@@ -389,3 +389,81 @@ def test_cli_accuracy_with_plan(tmp_path, capsys):
     assert parts["service_level_achieved"].iloc[0] == pytest.approx(153 / 193, abs=1e-9)
     scores = pd.read_csv(tmp_path / "acc" / "accuracy_scores.csv")
     assert set(scores["level"]) == {"interval", "day", "week"}
+
+
+def test_cli_accuracy_with_patience_per_queue(tmp_path):
+    # --patience-seconds QUEUE=SECONDS,... is the mapping of forecast_accuracy.
+    from planner.cli import main
+    from planner.io import read_forecast, read_history, write_frame
+
+    forecast, history = two_queue_case()
+    write_frame(forecast.drop(columns="agents_to_schedule"), tmp_path / "forecast.csv")
+    write_frame(forecast[["queue", "interval_start", "agents_to_schedule"]], tmp_path / "plan.csv")
+    write_frame(history, tmp_path / "history.csv")
+    main(
+        [
+            "accuracy",
+            str(tmp_path / "forecast.csv"),
+            str(tmp_path / "history.csv"),
+            "--plan",
+            str(tmp_path / "plan.csv"),
+            "--patience-seconds",
+            "sales=60, support=300",
+            "-o",
+            str(tmp_path / "acc"),
+        ]
+    )
+    got = pd.read_csv(tmp_path / "acc" / "planned_vs_achieved.csv")
+    expected = forecast_accuracy(
+        read_forecast(tmp_path / "forecast.csv"),
+        read_history(tmp_path / "history.csv"),
+        agents=forecast.loc[:, ["queue", "interval_start", "agents_to_schedule"]].rename(
+            columns={"agents_to_schedule": "agents_scheduled"}
+        ),
+        patience_seconds={"sales": 60.0, "support": 300.0},
+    ).planned_vs_achieved
+    np.testing.assert_allclose(
+        got["service_level_planned"], expected["service_level_planned"], rtol=1e-12
+    )
+    np.testing.assert_allclose(
+        got["abandon_rate_planned"], expected["abandon_rate_planned"], rtol=1e-12
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "match"),
+    [
+        ("sales=60", "patience_seconds has no value for queue 'support'"),
+        ("sales=60,support=soon", "--patience-seconds: got 'support=soon'"),
+        ("=60", "--patience-seconds: got '=60'"),
+        ("later", "--patience-seconds: got 'later'"),
+        ("sales=60,support=-5", r"--patience-seconds\['support'\] must be a finite number > 0"),
+        ("0", "--patience-seconds must be a finite number > 0, got 0"),
+    ],
+    ids=["missing-queue", "text-seconds", "no-queue-name", "text", "negative", "zero"],
+)
+def test_cli_accuracy_patience_errors_exit_2(tmp_path, capsys, value, match):
+    import re
+
+    from planner.cli import main
+    from planner.io import write_frame
+
+    forecast, history = two_queue_case()
+    write_frame(forecast, tmp_path / "forecast.csv")
+    write_frame(history, tmp_path / "history.csv")
+    args = [str(tmp_path / "forecast.csv"), str(tmp_path / "history.csv")]
+    with pytest.raises(SystemExit) as exit_info:
+        main(
+            [
+                "accuracy",
+                *args,
+                "--plan",
+                str(tmp_path / "forecast.csv"),
+                "--patience-seconds",
+                value,
+                "-o",
+                str(tmp_path / "acc"),
+            ]
+        )
+    assert exit_info.value.code == 2
+    assert re.search(match, capsys.readouterr().err)

@@ -224,6 +224,45 @@ def test_patience_mapping_errors(kwargs, match):
         simulate_plan(two_queue_plan(), "agents_scheduled", replications=1, **kwargs)
 
 
+def test_cli_evaluate_simulates_with_patience_per_queue(tmp_path):
+    # planner evaluate --simulate --patience-seconds sales=45,support=240: the same rows as
+    # simulate_plan with the mapping (both the Erlang A evaluation and the simulation get it).
+    from planner.cli import main
+    from planner.io import read_forecast, write_frame
+
+    frame = two_queue_plan()
+    write_frame(frame.drop(columns="agents_scheduled"), tmp_path / "forecast.csv")
+    write_frame(frame[["queue", "interval_start", "agents_scheduled"]], tmp_path / "coverage.csv")
+    main(
+        [
+            "evaluate",
+            str(tmp_path / "coverage.csv"),
+            str(tmp_path / "forecast.csv"),
+            "--patience-seconds",
+            "sales=45,support=240",
+            "--simulate",
+            "--replications",
+            "2",
+            "--seed",
+            "8",
+            "-o",
+            str(tmp_path / "ev"),
+        ]
+    )
+    got = pd.read_csv(tmp_path / "ev" / "simulation_intervals.csv")
+    expected = simulate_plan(
+        read_forecast(tmp_path / "forecast.csv"),
+        frame[["queue", "interval_start", "agents_scheduled"]],
+        patience_seconds={"sales": 45.0, "support": 240.0},
+        replications=2,
+        seed=8,
+    ).intervals
+    for column in ("calls_offered", "abandon_rate", "service_level"):
+        np.testing.assert_allclose(got[column], expected[column], rtol=1e-12, err_msg=column)
+    evaluation = pd.read_csv(tmp_path / "ev" / "evaluation_intervals.csv")
+    assert evaluation["abandon_rate"].notna().all()  # Erlang A, chosen by the patience given
+
+
 def test_does_not_mutate_input_and_coverage_frame_matches_column():
     frame = plan_frame([40, 40, 40], [7, 8, 7])
     before = frame.copy()
