@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from api.convert import frame_info, frame_records, job_out
 from api.deps import RunnerDep, SettingsDep, StorageDep
@@ -208,9 +208,12 @@ def get_plan_frame(
 
 @router.get(
     "/{plan_id}/report",
-    response_class=HTMLResponse,
+    response_class=Response,  # no media type of its own: 200 is text/html, errors JSON
     responses={
-        200: {"content": {"text/html": {}}, "description": "The self-contained report.html."},
+        200: {
+            "content": {"text/html": {"schema": {"type": "string"}}},
+            "description": "The self-contained report.html.",
+        },
         404: {"model": ErrorMessage},
     },
     summary="The plan's report.html",
