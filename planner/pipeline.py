@@ -358,6 +358,8 @@ def run_plan(
     done("accuracy")
 
     # report -------------------------------------------------------------------------------------
+    # The report's stage is known before it is written, so the summary file records it too.
+    result.stages["report"] = "ran" if config.output.report else "not run: output.report is false"
     summary_path = out / "plan_summary.json"
     summary_path.write_text(
         json.dumps(
@@ -378,7 +380,6 @@ def run_plan(
     if config.output.report:
         from planner.report import write_report
 
-        result.stages["report"] = "ran"
         result.outputs["report"] = write_report(
             out / "report.html",
             title=title,
@@ -405,8 +406,6 @@ def run_plan(
             stages=result.stages,
             notes=result.notes,
         )
-    else:
-        result.stages["report"] = "not run: output.report is false"
     done("report")
     return result
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import tomllib
 from pathlib import Path
 
@@ -172,6 +173,9 @@ def test_plan_without_rules_runs_every_other_stage(plain_run) -> None:
             assert plain_run.stages[stage] == "ran", stage
     for label, path in plain_run.outputs.items():
         assert path.is_file(), label
+    # plan_summary.json records every stage, the report included
+    summary = json.loads(plain_run.outputs["plan_summary"].read_text(encoding="utf-8"))
+    assert summary["stages"] == plain_run.stages
     page = plain_run.outputs["report"].read_text(encoding="utf-8")
     assert 'id="absent-roster"' in page
     assert "chart-forecast" in page and "chart-heatmap" in page and "chart-accuracy" in page
