@@ -119,7 +119,7 @@ def store_plan(
         The plan's name in listings and the report's title.
     window
         ``start``, ``end`` (ISO text), ``weeks``, ``interval_minutes`` from the run's
-        ``plan_summary.json``.
+        ``plan_summary.json``, and ``timezone`` (the plan's IANA zone, or None).
     report_params
         ``model``, ``service_level_target``, ``max_abandon_rate`` passed to the report.
     params
@@ -129,6 +129,7 @@ def store_plan(
     -------
     FrameRecord
         The ``plan`` record; its ``meta["frames"]`` maps each output's label to its frame id.
+        When storing fails, the frames already stored are deleted and the error propagates.
 
     Notes
     -----
@@ -145,39 +146,45 @@ def store_plan(
         frames["history"] = history.loc[history["interval_start"] >= cut].reset_index(drop=True)
     interval_minutes = int(window["interval_minutes"])
     ids: dict[str, str] = {}
-    for label, frame in frames.items():
-        record = storage.save_frame(
-            "plan_frame",
-            frame,
-            name=f"{name}: {label}",
+    seconds = {k: round(float(v), 3) for k, v in result.seconds.items() if math.isfinite(v)}
+    try:
+        for label, frame in frames.items():
+            record = storage.save_frame(
+                "plan_frame",
+                frame,
+                name=f"{name}: {label}",
+                parent_id=history_id,
+                interval_minutes=interval_minutes,
+                params={"label": label},
+                meta=(
+                    {"rows": f"the {days_shown} days of history before the plan (report)"}
+                    if label == "history"
+                    else {}
+                ),
+            )
+            ids[label] = record.id
+        return storage.save_frame(
+            "plan",
+            result.summary,
+            name=name,
             parent_id=history_id,
             interval_minutes=interval_minutes,
-            params={"label": label},
-            meta=(
-                {"rows": f"the {days_shown} days of history before the plan shown in the report"}
-                if label == "history"
-                else {}
-            ),
+            params=params,
+            meta={
+                **window,
+                "title": title,
+                "stages": dict(result.stages),
+                "seconds": seconds,
+                "notes": list(result.notes),
+                "frames": ids,
+                "report": {**report_params, "history_days_shown": days_shown},
+            },
         )
-        ids[label] = record.id
-    seconds = {k: round(float(v), 3) for k, v in result.seconds.items() if math.isfinite(v)}
-    return storage.save_frame(
-        "plan",
-        result.summary,
-        name=name,
-        parent_id=history_id,
-        interval_minutes=interval_minutes,
-        params=params,
-        meta={
-            **window,
-            "title": title,
-            "stages": dict(result.stages),
-            "seconds": seconds,
-            "notes": list(result.notes),
-            "frames": ids,
-            "report": {**report_params, "history_days_shown": days_shown},
-        },
-    )
+    except BaseException:
+        # no half-stored plan: the frames already written go with the failure
+        for frame_id in ids.values():
+            storage.delete_frame(frame_id)
+        raise
 
 
 def render_stored_plan(storage: Storage, plan: FrameRecord) -> str:

@@ -161,7 +161,7 @@ def test_plan_frames_are_paged_and_match_the_stored_frame(
 ) -> None:
     plan_id = plan_job["result"]["plan_id"]
     plan = client.get(f"/plans/{plan_id}").json()
-    storage = client.app.state.storage
+    storage = client.app.state.storage  # type: ignore[attr-defined]
     forecast = storage.load_frame(plan["frames"]["forecast"])
     page = client.get(f"/plans/{plan_id}/frames/forecast", params={"limit": 5, "offset": 3})
     assert page.status_code == 200, page.text
@@ -405,3 +405,45 @@ def test_plan_routes_need_the_api_key(tmp_path: Path) -> None:
         assert keyed.post("/plans", json={"history_id": "x", "config": {}}).status_code == 401
         assert keyed.get("/plans/x/report").status_code == 401
         assert keyed.get("/plans", headers={"X-API-Key": key}).json() == []
+
+
+def test_openapi_examples_are_valid_requests() -> None:
+    from api.schemas.plans import PLAN_CONFIG_EXAMPLE, PlanRequest
+
+    example = PlanRequest.model_config["json_schema_extra"]["examples"][0]  # type: ignore[index]
+    request = PlanRequest.model_validate(example)
+    config = parse_config(request.config, source="config")
+    assert config.schedule.rules is not None
+    assert len(config.schedule.rules.agents) == 20  # PLAN_CONFIG_EXAMPLE's agent_groups count
+    assert request.config == PLAN_CONFIG_EXAMPLE
+
+
+def test_a_plan_that_fails_to_store_leaves_no_frames(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    storage = open_storage(f"sqlite:///{tmp_path / 'store.sqlite3'}")
+    try:
+        good = pd.DataFrame({"queue": ["sales"], "calls_forecast": [1.0]})
+        bad = pd.DataFrame({"queue": ["sales", "sales"], "mixed": [1, "a"]})  # not Parquet-able
+        result = SimpleNamespace(
+            frames={"kpis_total": good, "broken": bad},
+            summary=good,
+            stages={},
+            notes=[],
+            seconds={},
+        )
+        with pytest.raises(Exception, match="mixed"):
+            store_plan(
+                storage,
+                result,
+                history_id=None,
+                name="p",
+                title="p",
+                window={"start": "s", "end": "e", "weeks": 1, "interval_minutes": 15},
+                report_params={},
+                params={},
+            )
+        assert storage.list_frames("plan_frame") == []
+        assert storage.list_frames("plan") == []
+    finally:
+        storage.dispose()
