@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
+import pandas as pd
 from fastapi import APIRouter, HTTPException, Path, Query
 from fastapi.responses import HTMLResponse, Response
 
@@ -29,6 +31,9 @@ FrameName = Annotated[
     ),
 ]
 
+
+MAX_DAYS_AHEAD = 56
+"""Latest plan start a request may ask for, in days after the history's last day."""
 
 CONFIG_LIMITS: dict[tuple[str, str], int] = {
     ("forecast", "auto_origins"): 52,
@@ -58,6 +63,27 @@ def _check_limits(config: dict[str, Any]) -> None:
         raise LocatedPlannerError(
             f"config.scenarios.custom: at most 20 scenarios in a request, got {len(custom)}",
             ("body", "config", "scenarios", "custom"),
+        )
+
+
+def _check_start(start: dt.date, history: pd.DataFrame, timezone: str | None) -> None:
+    """422 naming ``start`` unless the plan starts after the history's first local day and at
+    most :data:`MAX_DAYS_AHEAD` days after its last (the forecast horizon stays bounded)."""
+    stamps = history["interval_start"]
+    if timezone is not None:
+        stamps = stamps.dt.tz_convert(timezone)
+    first, last = stamps.min().date(), stamps.max().date()
+    if start <= first:
+        raise LocatedPlannerError(
+            f"start: must be after the history's first day {first} (the forecast learns from the "
+            f"days before the plan), got {start}",
+            ("body", "start"),
+        )
+    if start > last + dt.timedelta(days=MAX_DAYS_AHEAD):
+        raise LocatedPlannerError(
+            f"start: must be at most {MAX_DAYS_AHEAD} days after the history's last day {last}, "
+            f"got {start}",
+            ("body", "start"),
         )
 
 
@@ -110,7 +136,8 @@ def start_plan(
     ``planner plan`` does; 202 with a job whose ``result.plan_id`` names the stored plan.
 
     The config is checked now (422 naming the key; ``schedule.rules_file`` is refused: rules go
-    inline). The solver time per rostered week is ``min(solver_time_limit_seconds or
+    inline), and ``start`` must fall after the history's first day and at most 56 days after
+    its last. The solver time per rostered week is ``min(solver_time_limit_seconds or
     config.schedule.time_limit_seconds, PLANNER_MAX_SOLVER_SECONDS)``.
     """
     if storage.get_frame(body.history_id, kind="history") is None:
@@ -119,6 +146,8 @@ def start_plan(
     from planner.config import parse_config
 
     config = parse_config(body.config, source="config")
+    if body.start is not None:
+        _check_start(body.start, storage.load_frame(body.history_id), config.timezone)
     asked = body.solver_time_limit_seconds or float(config.schedule.time_limit_seconds)
     params = body.model_dump(mode="json")
     params["solver_time_limit_seconds_applied"] = min(asked, float(settings.max_solver_seconds))
