@@ -43,7 +43,9 @@ def progress_bars() -> Iterator[ProgressCallback]:
         MofNCompleteColumn(),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, console=console, transient=False, disable=not console.is_terminal) as bars:
+    with Progress(
+        *columns, console=console, transient=False, disable=not console.is_terminal
+    ) as bars:
         task_ids: dict[str, int] = {}
 
         def callback(description: str, done: int, total: int) -> None:
@@ -62,7 +64,9 @@ def sample_command(
     out: Annotated[Path, typer.Option("--out", "-o", help="CSV or Parquet file to write.")] = Path(
         "sample-history.csv"
     ),
-    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same centre.")] = 7,
+    seed: Annotated[
+        int, typer.Option(help="Random seed; the same seed gives the same centre.")
+    ] = 7,
     years: Annotated[float, typer.Option(min=0.1, max=10, help="Years of history.")] = 2.0,
 ) -> None:
     """Write the built-in synthetic sample centre's interval history."""
@@ -71,7 +75,9 @@ def sample_command(
 
     history = generate_sample_history(seed=seed, years=years)
     write_frame(history, out)
-    console.print(f"wrote {len(history):,} rows for queues {sorted(history['queue'].unique())} to {out}")
+    console.print(
+        f"wrote {len(history):,} rows for queues {sorted(history['queue'].unique())} to {out}"
+    )
 
 
 @app.command("demo")
@@ -80,14 +86,18 @@ def demo_command(
         "planner-demo"
     ),
     seed: Annotated[int, typer.Option(help="Random seed of the sample centre.")] = 7,
-    time_limit_seconds: Annotated[float, typer.Option(min=1, help="CP-SAT time for the week's roster.")] = 45.0,
+    time_limit_seconds: Annotated[
+        float, typer.Option(min=1, help="CP-SAT time for the week's roster.")
+    ] = 45.0,
 ) -> None:
     """`planner plan` on the built-in sample centre, its last week held out as the actuals."""
     from planner.pipeline import demo_config, run_demo
 
     with progress_bars() as progress:
         result = run_demo(
-            out, seed=seed, progress=progress,
+            out,
+            seed=seed,
+            progress=progress,
             config=demo_config(time_limit_seconds=time_limit_seconds),
         )
     _print_plan_result(result, "Demo finished.")
@@ -125,7 +135,9 @@ def _print_plan_result(result: object, headline: str) -> None:
 
 @app.command("init")
 def init_command(
-    out: Annotated[Path, typer.Option("--out", "-o", help="Plan file to write.")] = Path("plan.toml"),
+    out: Annotated[Path, typer.Option("--out", "-o", help="Plan file to write.")] = Path(
+        "plan.toml"
+    ),
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:
     """Write a commented example plan file (targets, shrinkage, patience, shift rules, agents)."""
@@ -141,11 +153,26 @@ def init_command(
 @app.command("plan")
 def plan_command(
     history: Annotated[Path, typer.Argument(help="Interval history CSV/Parquet.")],
-    config: Annotated[Path, typer.Option("--config", "-c", help="Plan file (planner init writes one).")] = Path("plan.toml"),
-    start: Annotated[str | None, typer.Option(help="First day of the plan (YYYY-MM-DD); default: the day after the history. History inside the plan window is compared as actuals.")] = None,
+    config: Annotated[
+        Path, typer.Option("--config", "-c", help="Plan file (planner init writes one).")
+    ] = Path("plan.toml"),
+    start: Annotated[
+        str | None,
+        typer.Option(
+            help="First day of the plan (YYYY-MM-DD); default: the day after the history. "
+            "History inside the plan window is compared as actuals."
+        ),
+    ] = None,
     weeks: Annotated[int, typer.Option(min=1, max=8, help="Weeks to plan.")] = 1,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for every output and report.html.")] = Path("plan"),
-    tz: Annotated[str | None, typer.Option(help="Local time zone of the centre (overrides the plan file's timezone).")] = None,
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Folder for every output and report.html.")
+    ] = Path("plan"),
+    tz: Annotated[
+        str | None,
+        typer.Option(help="Local time zone of the centre (overrides the plan file's timezone)."),
+    ] = None,
+    workers: WorkersOption = None,
+    dask: DaskOption = None,
 ) -> None:
     """The whole pipeline: forecast, staffing, roster, evaluation, scenarios, accuracy, report."""
     from dataclasses import replace
@@ -160,9 +187,16 @@ def plan_command(
     load = load_history(history, tz=settings.timezone)
     with progress_bars() as progress:
         result = run_plan(
-            load.frame, settings, start=start, weeks=weeks, out_dir=out, progress=progress,
+            load.frame,
+            settings,
+            start=start,
+            weeks=weeks,
+            out_dir=out,
+            progress=progress,
             gap_notes=[f"{history.name}: {note}" for note in load.notes],
             title=f"Plan from {history.name}",
+            workers=workers,
+            dask_address=dask or None,
         )
     _print_plan_result(result, "Plan finished.")
 
@@ -212,8 +246,17 @@ def validate_command(
     out = Console()
     title = f"{history}: {len(load.frame):,} rows, {load.interval_minutes}-minute intervals"
     table = Table(title=title)
-    for label in ("queue", "first interval", "last interval", "rows", "days", "missing days",
-                  "missing intervals", "calls offered", "AHT s (by calls)"):
+    for label in (
+        "queue",
+        "first interval",
+        "last interval",
+        "rows",
+        "days",
+        "missing days",
+        "missing intervals",
+        "calls offered",
+        "AHT s (by calls)",
+    ):
         table.add_column(label, justify="left" if label == "queue" else "right")
     for row in summary.itertuples(index=False):
         weighted = float(row.aht_seconds_weighted)
@@ -243,7 +286,10 @@ def validate_command(
             listing.add_column(label)
         for gap in gaps.head(gap_rows).itertuples(index=False):
             listing.add_row(
-                str(gap.queue), str(gap.kind), _short_time(gap.gap_start), _short_time(gap.gap_end),
+                str(gap.queue),
+                str(gap.kind),
+                _short_time(gap.gap_start),
+                _short_time(gap.gap_end),
                 str(gap.missing_intervals),
             )
         out.print(listing)
@@ -286,7 +332,9 @@ def _slowest_queues(run: object) -> str:
 @app.command("forecast")
 def forecast_command(
     history: Annotated[Path, typer.Argument(help="Interval history, CSV or Parquet.")],
-    horizon_days: Annotated[int, typer.Option("--horizon-days", min=1, max=365, help="Days to forecast.")],
+    horizon_days: Annotated[
+        int, typer.Option("--horizon-days", min=1, max=365, help="Days to forecast.")
+    ],
     out: OutPath = Path("forecast.csv"),
     method: Annotated[
         str,
@@ -308,14 +356,17 @@ def forecast_command(
     ] = None,
     special_day: Annotated[
         list[str] | None,
-        typer.Option("--special-day", help="An extra holiday / special day, YYYY-MM-DD (repeatable)."),
+        typer.Option(
+            "--special-day", help="An extra holiday / special day, YYYY-MM-DD (repeatable)."
+        ),
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed of Prophet's uncertainty draws.")] = 0,
     models_dir: Annotated[
         Path, typer.Option("--models-dir", help="Where fitted models and forecast versions go.")
     ] = Path("models"),
     save: Annotated[
-        bool, typer.Option("--save/--no-save", help="Save the fitted models and a forecast version.")
+        bool,
+        typer.Option("--save/--no-save", help="Save the fitted models and a forecast version."),
     ] = True,
     workers: WorkersOption = None,
     dask: DaskOption = None,
@@ -323,48 +374,25 @@ def forecast_command(
     """Forecast calls (and AHT) per interval for the days after the history."""
     from rich.table import Table
 
-    from planner.forecast import AUTO_CANDIDATES, forecast_history, save_forecast_version, save_model
+    from planner.forecast import AUTO_CANDIDATES, save_forecast_version, save_model
     from planner.io import read_history, write_frame
+    from planner.parallel_forecast import forecast_on_best_backend
 
     frame = read_history(history, tz=tz)
-    scaled = None
-    chosen = _method_names(candidates, AUTO_CANDIDATES)
-    if not dask:
-        from planner.parallel import resolve_workers
-        from planner.parallel_forecast import forecast_queue_seconds
-
-        estimate = forecast_queue_seconds(frame, method, chosen)
-        n_queues = frame["queue"].nunique()
-        resolved = resolve_workers(workers, n_queues, queue_seconds_estimate=estimate)
     with progress_bars() as progress:
-        if not dask and workers is None and resolved == 1:  # few queues: one process, no pool
-            run = forecast_history(
-                frame,
-                horizon_days,
-                method=method,
-                candidates=_method_names(candidates, AUTO_CANDIDATES),
-                country_holidays=country,
-                special_days=special_day,
-                seed=seed,
-                progress=progress,
-            )
-        else:  # queue by queue on local processes or a Dask cluster (planner.parallel)
-            from planner.parallel_forecast import forecast_per_queue
-
-            scaled = forecast_per_queue(
-                frame,
-                horizon_days,
-                method=method,
-                candidates=_method_names(candidates, AUTO_CANDIDATES),
-                country_holidays=country,
-                special_days=special_day,
-                seed=seed,
-                models_dir=models_dir if save else None,
-                workers=None if dask else resolved,
-                dask_address=dask or None,
-                progress=progress,
-            )
-            run = scaled.forecast
+        run, scaled = forecast_on_best_backend(
+            frame,
+            horizon_days,
+            method=method,
+            candidates=_method_names(candidates, AUTO_CANDIDATES),
+            country_holidays=country,
+            special_days=special_day,
+            seed=seed,
+            models_dir=models_dir if save else None,
+            workers=workers,
+            dask_address=dask or None,
+            progress=progress,
+        )
     write_frame(run.frame, out)
     table = Table(title=f"forecast: {len(run.frame):,} intervals, {horizon_days} days -> {out}")
     for label in ("queue", "method", "calls", "first interval", "last interval"):
@@ -438,7 +466,12 @@ def backtest_command(
     with progress_bars() as progress:
         if not dask and workers is None and resolved == 1:  # few queues: one process, no pool
             result = backtest(
-                frame, names, n_origins=origins, country_holidays=country, seed=seed, progress=progress
+                frame,
+                names,
+                n_origins=origins,
+                country_holidays=country,
+                seed=seed,
+                progress=progress,
             )
         else:  # queue by queue on local processes or a Dask cluster (planner.parallel)
             from planner.parallel_forecast import backtest_per_queue
@@ -460,10 +493,15 @@ def backtest_command(
     )
     first, last = result.origins[0].date(), result.origins[-1].date()
     table = Table(
-        title=f"backtest, {len(result.origins)} weekly origins {first} .. {last}, per interval -> {out}"
+        title=(
+            f"backtest, {len(result.origins)} weekly origins {first} .. {last}, "
+            f"per interval -> {out}"
+        )
     )
     for label in ("queue", "method", "horizon", "WAPE %", "bias %", "MASE", "in interval %"):
-        table.add_column(label, justify="left" if label in ("queue", "method", "horizon") else "right")
+        table.add_column(
+            label, justify="left" if label in ("queue", "method", "horizon") else "right"
+        )
     for row in interval.itertuples(index=False):
         table.add_row(
             str(row.queue),
@@ -617,16 +655,45 @@ def staff_command(
 
 @app.command("schedule")
 def schedule_command(
-    requirements: Annotated[Path, typer.Argument(help="Requirements CSV/Parquet (queue, interval_start, agents_to_schedule, ...).")],
-    rules: Annotated[Path, typer.Option("--rules", help="Rules file (TOML or YAML), see planner/data/rules.example.toml.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for roster.csv, activities.csv, coverage.csv, summary.json.")] = Path("schedule"),
-    time_limit_seconds: Annotated[float, typer.Option(min=1, help="Total solver time limit in seconds.")] = 60.0,
+    requirements: Annotated[
+        Path,
+        typer.Argument(
+            help="Requirements CSV/Parquet (queue, interval_start, agents_to_schedule, ...)."
+        ),
+    ],
+    rules: Annotated[
+        Path,
+        typer.Option(
+            "--rules", help="Rules file (TOML or YAML), see planner/data/rules.example.toml."
+        ),
+    ],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", "-o", help="Folder for roster.csv, activities.csv, coverage.csv, summary.json."
+        ),
+    ] = Path("schedule"),
+    time_limit_seconds: Annotated[
+        float, typer.Option(min=1, help="Total solver time limit in seconds.")
+    ] = 60.0,
     seed: Annotated[int, typer.Option(help="Solver random seed (same seed, same roster).")] = 0,
-    previous_roster: Annotated[Path | None, typer.Option(help="Last week's roster.csv: rest across weeks, weekend rotation, warm start.")] = None,
-    tz: Annotated[str | None, typer.Option(help="Local time zone of the centre (e.g. Europe/London); shift times are local.")] = None,
-    method: Annotated[str, typer.Option(help="two_phase (design, then named agents) or single (one model).")] = "two_phase",
+    previous_roster: Annotated[
+        Path | None,
+        typer.Option(
+            help="Last week's roster.csv: rest across weeks, weekend rotation, warm start."
+        ),
+    ] = None,
+    tz: Annotated[
+        str | None,
+        typer.Option(
+            help="Local time zone of the centre (e.g. Europe/London); shift times are local."
+        ),
+    ] = None,
+    method: Annotated[
+        str, typer.Option(help="two_phase (design, then named agents) or single (one model).")
+    ] = "two_phase",
 ) -> None:
-    """Build the week's roster of named agents (CP-SAT) and write roster, breaks, coverage, summary."""
+    """Build the week's roster of named agents (CP-SAT): roster, breaks, coverage, summary."""
     import pandas as pd
 
     from planner.errors import InputError
@@ -651,7 +718,9 @@ def schedule_command(
                 else pd.read_csv(previous_roster)
             )
         except (OSError, ValueError) as error:
-            raise InputError(f"{previous_roster}: cannot read the previous roster: {error}") from None
+            raise InputError(
+                f"{previous_roster}: cannot read the previous roster: {error}"
+            ) from None
 
     def show(event: object) -> None:
         console.print(
@@ -659,7 +728,9 @@ def schedule_command(
             f"bound {event.best_bound:12.2f}  gap {100 * event.gap:6.2f} %"
         )
 
-    console.print(f"scheduling {len(schedule_rules.agents)} agents (limit {time_limit_seconds:g} s) ...")
+    console.print(
+        f"scheduling {len(schedule_rules.agents)} agents (limit {time_limit_seconds:g} s) ..."
+    )
     result = build_roster(
         frame,
         schedule_rules,
@@ -670,14 +741,19 @@ def schedule_command(
         on_solution=show,
     )
     paths = write_schedule(
-        out, roster=result.roster, activities=result.activities, coverage=result.coverage,
+        out,
+        roster=result.roster,
+        activities=result.activities,
+        coverage=result.coverage,
         summary=result.summary,
     )
     s = result.summary
     console.print(
-        f"[bold]{s.status}[/bold] ({s.method}): {s.agents_working} of {s.agents} agents, {s.shifts} shifts, "
+        f"[bold]{s.status}[/bold] ({s.method}): {s.agents_working} of {s.agents} agents, "
+        f"{s.shifts} shifts, "
         f"{s.paid_hours:,.1f} paid h for {s.required_agent_hours:,.1f} required agent-h; "
-        f"under {s.under_agent_hours:,.1f} h, over {s.over_agent_hours:,.1f} h; cost {s.cost:,.2f}, "
+        f"under {s.under_agent_hours:,.1f} h, over {s.over_agent_hours:,.1f} h; "
+        f"cost {s.cost:,.2f}, "
         f"bound {s.best_bound:,.2f}, gap {100 * s.gap:.2f} %, {s.solve_seconds:.1f} s"
     )
     for label, path in paths.items():

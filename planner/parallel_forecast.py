@@ -51,6 +51,7 @@ __all__ = [
     "backtest_one_queue",
     "backtest_per_queue",
     "estimated_queue_seconds",
+    "forecast_on_best_backend",
     "forecast_one_queue",
     "forecast_per_queue",
     "forecast_queue_seconds",
@@ -287,6 +288,72 @@ def forecast_per_queue(
     return ForecastScaleOut(
         forecast=ForecastRun(frame=frame, choices=choices, models={}), model_paths=paths, run=run
     )
+
+
+def forecast_on_best_backend(
+    history: pd.DataFrame,
+    horizon_days: int,
+    *,
+    method: str = "auto",
+    candidates: Sequence[str] | None = None,
+    auto_origins: int = 3,
+    country_holidays: str | None = None,
+    special_days: Any = None,
+    seed: int = 0,
+    models_dir: str | Path | None = None,
+    workers: int | None = None,
+    dask_address: str | None = None,
+    progress: ProgressCallback | None = None,
+) -> tuple[ForecastRun, ForecastScaleOut | None]:
+    """Forecast in this process when a pool would not pay off, else queue by queue.
+
+    With neither ``workers`` nor ``dask_address`` given and :func:`planner.parallel.resolve_workers`
+    choosing one process (few queues, fast methods), this is
+    :func:`planner.forecast.forecast_history` on the whole history, exactly: its ``auto`` choice
+    backtests on the whole history's origins. Otherwise it is :func:`forecast_per_queue`.
+    Arguments as for :func:`forecast_per_queue`.
+
+    Returns
+    -------
+    (ForecastRun, ForecastScaleOut or None)
+        The forecast, and the per-queue run (failures, seconds per queue) when one was made; the
+        caller decides what failed queues mean (``scaled.run.raise_for_failures()``). On the
+        one-process path the fitted models are in ``ForecastRun.models``; on the per-queue path
+        they were saved to ``models_dir`` by the workers.
+    """
+    from planner.parallel import resolve_workers
+
+    chosen = tuple(candidates) if candidates is not None else AUTO_CANDIDATES
+    if workers is None and not dask_address:
+        estimate = forecast_queue_seconds(history, method, chosen, auto_origins)
+        if resolve_workers(None, history["queue"].nunique(), queue_seconds_estimate=estimate) == 1:
+            run = forecast_history(
+                history,
+                horizon_days,
+                method=method,
+                candidates=chosen,
+                auto_origins=auto_origins,
+                country_holidays=country_holidays,
+                special_days=special_days,
+                seed=seed,
+                progress=progress,
+            )
+            return run, None
+    scaled = forecast_per_queue(
+        history,
+        horizon_days,
+        method=method,
+        candidates=chosen,
+        auto_origins=auto_origins,
+        country_holidays=country_holidays,
+        special_days=special_days,
+        seed=seed,
+        models_dir=models_dir,
+        workers=workers,
+        dask_address=dask_address or None,
+        progress=progress,
+    )
+    return scaled.forecast, scaled
 
 
 def backtest_one_queue(

@@ -182,6 +182,8 @@ def run_plan(
     progress: ProgressCallback | None = None,
     gap_notes: list[str] | None = None,
     title: str = "Workforce plan",
+    workers: int | None = None,
+    dask_address: str | None = None,
 ) -> PipelineResult:
     """Run every stage on ``history`` for the plan window and write the outputs into ``out_dir``.
 
@@ -208,6 +210,9 @@ def run_plan(
         Notes about the history (e.g. its gap report) to carry into the notes and the report.
     title
         Title of the report.
+    workers, dask_address
+        Where the forecast's per-queue fits run (:mod:`planner.parallel`): local processes, an
+        existing Dask cluster, or (both None) this process unless a pool pays off.
 
     Returns
     -------
@@ -218,8 +223,8 @@ def run_plan(
     InputError
         Bad history, start or weeks; a history with less than one day before ``start``.
     """
-    from planner.forecast import forecast_history
     from planner.io import validate_history
+    from planner.parallel_forecast import forecast_on_best_backend
 
     if isinstance(weeks, bool) or not isinstance(weeks, int | np.integer) or weeks < 1:
         raise InputError(f"weeks must be a whole number >= 1, got {weeks!r}")
@@ -278,7 +283,7 @@ def run_plan(
     last_day = fit["interval_start"].max().normalize()
     horizon_days = int(round((end - last_day) / pd.Timedelta(days=1)))
     f = config.forecast
-    run = forecast_history(
+    run, scaled = forecast_on_best_backend(
         fit,
         max(horizon_days, 1),
         method=f.method,
@@ -286,8 +291,12 @@ def run_plan(
         auto_origins=f.auto_origins,
         country_holidays=f.country_holidays,
         seed=f.seed,
+        workers=workers,
+        dask_address=dask_address,
         progress=progress,
     )
+    if scaled is not None:
+        scaled.run.raise_for_failures()  # a plan needs every queue's forecast
     forecast = run.frame.loc[
         (run.frame["interval_start"] >= begin) & (run.frame["interval_start"] < end)
     ].reset_index(drop=True)

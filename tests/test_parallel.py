@@ -18,7 +18,11 @@ from planner.parallel import (
     default_workers,
     run_per_queue,
 )
-from planner.parallel_forecast import backtest_per_queue, forecast_per_queue
+from planner.parallel_forecast import (
+    backtest_per_queue,
+    forecast_on_best_backend,
+    forecast_per_queue,
+)
 from tests import parallel_funcs
 
 # Deliberately not alphabetical: results must follow the input's queue order, not a sort.
@@ -336,6 +340,25 @@ def test_forecast_per_queue_equals_forecast_history(centre, tmp_path) -> None:
     assert sorted(scaled.model_paths) == ["billing", "sales", "support"]
     loaded = load_model(scaled.model_paths["sales"])
     assert list(loaded.states_) == ["sales"]
+
+
+def test_best_backend_stays_in_process_for_few_fast_queues(centre) -> None:
+    from planner.forecast import forecast_history
+
+    reference = forecast_history(centre, 7, method="auto", auto_origins=1)
+    run, scaled = forecast_on_best_backend(centre, 7, method="auto", auto_origins=1)
+    assert scaled is None, "three fast queues: a pool's start-up would not pay off"
+    pd.testing.assert_frame_equal(run.frame, reference.frame)
+    assert [c.method for c in run.choices] == [c.method for c in reference.choices]
+
+
+def test_best_backend_goes_per_queue_when_workers_are_asked_for(centre) -> None:
+    from planner.forecast import forecast_history
+
+    reference = forecast_history(centre, 7, method="mean-last-weeks")
+    run, scaled = forecast_on_best_backend(centre, 7, method="mean-last-weeks", workers=1)
+    assert scaled is not None and scaled.run.queues == ("billing", "sales", "support")
+    pd.testing.assert_frame_equal(run.frame, reference.frame)
 
 
 def test_forecast_per_queue_on_dask_equals_local(centre, dask_cluster) -> None:
