@@ -63,8 +63,10 @@ def available_stages() -> list[str]:
         "planner.scenarios", "run_scenarios", "scenario_from_mapping"
     ):
         stages.append("scenarios")
-    if "history" in stages and _has("planner.pipeline", "run_plan") and _has(
-        "planner.report", "render_report"
+    if (
+        "history" in stages
+        and _has("planner.pipeline", "run_plan")
+        and _has("planner.report", "render_report")
     ):
         stages.append("plans")
     return stages

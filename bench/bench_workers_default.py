@@ -84,7 +84,10 @@ def main() -> None:
     startups = [child("startup")["startup_s"] for _ in range(2)]
     startup = min(startups)
     print(f"pool start-up (2 spawn workers): {', '.join(f'{s:.2f}' for s in startups)} s")
-    print("| method | queues x days | rows/queue | mean s/queue | max s/queue | queues for a 2-pool to pay |")
+    print(
+        "| method | queues x days | rows/queue | mean s/queue | max s/queue "
+        "| queues for a 2-pool to pay |"
+    )
     print("|---|---|---:|---:|---:|---:|")
     for method in METHODS:
         figures = child(method)
