@@ -37,8 +37,11 @@ from planner.scheduling.shifts import (
 __all__ = [
     "Problem",
     "SolveEvent",
+    "LpRelaxation",
     "SolveStats",
     "default_num_workers",
+    "lp_bound",
+    "lp_relaxation",
     "prepare_problem",
     "solve_model",
 ]
@@ -249,9 +252,7 @@ def solve_model(
     solver.parameters.max_time_in_seconds = float(time_limit_seconds)
     solver.parameters.num_workers = int(num_workers or default_num_workers())
     solver.parameters.random_seed = int(seed)
-    import os as _os
-
-    solver.parameters.log_search_progress = bool(_os.environ.get("PLANNER_CPSAT_LOG"))
+    solver.parameters.log_search_progress = bool(os.environ.get("PLANNER_CPSAT_LOG"))
     callback = _ProgressCallback(phase, time_limit_seconds, progress, on_solution, offset_units)
     started = time.perf_counter()
     status = solver.solve(model, callback)
@@ -314,15 +315,26 @@ def hint_by_fixing(
     return True
 
 
-def lp_bound(
+@dataclass(frozen=True)
+class LpRelaxation:
+    """The LP relaxation of a model: its proven lower bound (money units) and the optimal point
+    ``values``, shape (number of model variables,), indexed by proto variable index."""
+
+    bound: float
+    values: np.ndarray
+
+
+def lp_relaxation(
     model: cp_model.CpModel, terms: ObjectiveTerms, *, time_limit_seconds: float
-) -> float | None:
-    """A proven lower bound (money units) from the LP relaxation of ``model`` (SciPy's HiGHS).
+) -> LpRelaxation | None:
+    """Solve the LP relaxation of ``model`` with SciPy's HiGHS: a proven lower bound and a point.
 
     Every linear constraint without an enforcement literal is kept with its domain hull, every
     variable with its bounds; other constraints are dropped, which only loosens the relaxation, so
-    the optimum stays a valid lower bound of the integer optimum. Returns None when HiGHS does
-    not prove the LP optimum within the time limit.
+    the optimum stays a valid lower bound of the integer optimum. The optimal point shows where
+    the integer optimum is likely to be (the shift types it uses; see
+    :func:`planner.scheduling.design.design_for_problem`). Returns None when ``terms`` is empty or
+    HiGHS does not prove the LP optimum within the time limit (seconds).
     """
     from scipy.optimize import linprog
     from scipy.sparse import coo_matrix
@@ -368,7 +380,13 @@ def lp_bound(
         options={"time_limit": float(time_limit_seconds), "presolve": True},
     )
     if result.status != 0:
-        if os.environ.get("PLANNER_LP_DEBUG"):
-            print("lp_bound:", result.status, result.message)
         return None
-    return math.ceil(result.fun - 1e-6) / SCALE
+    return LpRelaxation(math.ceil(result.fun - 1e-6) / SCALE, np.asarray(result.x, dtype=float))
+
+
+def lp_bound(
+    model: cp_model.CpModel, terms: ObjectiveTerms, *, time_limit_seconds: float
+) -> float | None:
+    """The proven lower bound (money units) of :func:`lp_relaxation`, or None."""
+    relaxation = lp_relaxation(model, terms, time_limit_seconds=time_limit_seconds)
+    return None if relaxation is None else relaxation.bound

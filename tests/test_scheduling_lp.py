@@ -1,0 +1,80 @@
+"""The LP relaxation (HiGHS) and the design solved first on the LP optimum's shift types."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from ortools.sat.python import cp_model
+
+from planner.scheduling import design_shifts, parse_rules
+from planner.scheduling.problem import lp_bound, lp_relaxation
+
+TZ = "Europe/London"
+MONDAY = "2026-11-23"
+
+
+def test_lp_relaxation_proves_the_fractional_optimum_and_returns_its_point() -> None:
+    # min x + y subject to 2x + 2y >= 3 over integers 0..5: the LP optimum is 1.5 (x + y = 1.5),
+    # the integer optimum 2; objective coefficients are in SCALE (1000) units per money unit
+    model = cp_model.CpModel()
+    x = model.new_int_var(0, 5, "x")
+    y = model.new_int_var(0, 5, "y")
+    model.add(2 * x + 2 * y >= 3)
+    relaxation = lp_relaxation(model, [(x, 1000), (y, 1000)], time_limit_seconds=5)
+    assert relaxation is not None
+    assert relaxation.bound == pytest.approx(1.5, abs=1e-9)
+    assert relaxation.values.shape == (2,)
+    assert relaxation.values[x.index] + relaxation.values[y.index] == pytest.approx(1.5, abs=1e-6)
+    assert lp_bound(model, [(x, 1000), (y, 1000)], time_limit_seconds=5) == pytest.approx(
+        1.5, abs=1e-9
+    )
+
+
+def test_lp_relaxation_without_objective_terms_is_none() -> None:
+    model = cp_model.CpModel()
+    model.new_int_var(0, 5, "x")
+    assert lp_relaxation(model, [], time_limit_seconds=1) is None
+
+
+def _rules() -> dict:
+    return {
+        "weekly": {"min_rest_hours": 11, "max_on_break_share": 1.0},
+        "costs": {
+            "late_call": 0.0,
+            "under_coverage_hour": 10.0,
+            "paid_hour": 1.0,
+            "over_coverage_hour": 0.5,
+            "start_time_change_hour": 0.0,
+        },
+        "shift_templates": [
+            {
+                "name": "day",
+                "earliest_start": "06:00",
+                "latest_start": "14:00",
+                "start_step_minutes": 60,
+                "lengths_minutes": [480],
+            }
+        ],
+        "agent_defaults": {"min_days": 0, "max_days": 2, "min_hours": 0, "max_hours": 16},
+        "agents": [{"id": f"A{i}"} for i in range(1, 7)],
+    }
+
+
+@pytest.mark.slow
+def test_design_is_solved_first_on_the_lp_support_and_proves_the_optimum() -> None:
+    # Monday 08:00-16:00 needs 2 heads, 12:00-20:00 needs 1 more (3 heads 12:00-16:00): two
+    # 08:00 shifts and one 12:00 shift cover it exactly (24 paid hours), which the LP finds too
+    idx = pd.date_range(MONDAY, periods=24, freq="60min", tz=TZ)
+    heads = [(2 if 8 <= ts.hour < 16 else 0) + (1 if 12 <= ts.hour < 20 else 0) for ts in idx]
+    frame = pd.DataFrame({"queue": "q", "interval_start": idx, "agents_to_schedule": heads})
+    events = []
+    design = design_shifts(
+        frame, parse_rules(_rules()), time_limit_seconds=10, num_workers=1, on_solution=events.append
+    )
+    phases = [e.phase for e in events]
+    assert "design-lp-support" in phases
+    assert design.summary.status == "OPTIMAL"
+    assert design.summary.paid_hours == pytest.approx(24.0, abs=1e-9)
+    assert design.coverage["under"].sum() == 0 and design.coverage["over"].sum() == 0
+    starts = dict(zip(design.shifts["shift_start"].dt.hour, design.shifts["count"], strict=True))
+    assert starts == {8: 2, 12: 1}
