@@ -69,7 +69,11 @@ def test_design_is_solved_first_on_the_lp_support_and_proves_the_optimum() -> No
     frame = pd.DataFrame({"queue": "q", "interval_start": idx, "agents_to_schedule": heads})
     events = []
     design = design_shifts(
-        frame, parse_rules(_rules()), time_limit_seconds=10, num_workers=1, on_solution=events.append
+        frame,
+        parse_rules(_rules()),
+        time_limit_seconds=10,
+        num_workers=1,
+        on_solution=events.append,
     )
     phases = [e.phase for e in events]
     assert "design-lp-support" in phases
@@ -78,3 +82,24 @@ def test_design_is_solved_first_on_the_lp_support_and_proves_the_optimum() -> No
     assert design.coverage["under"].sum() == 0 and design.coverage["over"].sum() == 0
     starts = dict(zip(design.shifts["shift_start"].dt.hour, design.shifts["count"], strict=True))
     assert starts == {8: 2, 12: 1}
+
+
+def test_a_constructed_assignment_is_kept_only_when_the_checker_finds_it_legal() -> None:
+    # the fallback of the exact assignment when CP-SAT runs out of time: agent A1 on Monday
+    # 14:00-22:00 and Tuesday 06:00 rests 8 h (< 11 h): illegal; Tuesday 09:00 rests 11 h: legal
+    from planner.scheduling.problem import prepare_problem
+    from planner.scheduling.roster import _legal
+
+    idx = pd.date_range(MONDAY, periods=48, freq="60min", tz=TZ)
+    frame = pd.DataFrame({"queue": "q", "interval_start": idx, "agents_to_schedule": 1})
+    problem = prepare_problem(frame, parse_rules(_rules()))
+
+    def shift(day: int, hour: int) -> int:
+        return next(
+            s.index
+            for s in problem.shift_types
+            if s.day == day and s.start_clock_minutes == 60 * hour
+        )
+
+    assert not _legal(problem, {shift(0, 14): [0], shift(1, 6): [0]}, {}, None)
+    assert _legal(problem, {shift(0, 14): [0], shift(1, 9): [0]}, {}, None)

@@ -40,7 +40,7 @@ HINT_SHARE = 0.2
 """Most of the time limit spent turning a legal week per agent into a complete hint."""
 LP_SHARE = 0.25
 """Most of the time limit spent on the LP relaxation (bound and support)."""
-SUPPORT_SHARE = 0.5
+SUPPORT_SHARE = 0.75
 """Most of the time limit spent on the model restricted to the shift types the LP optimum uses."""
 
 __all__ = ["DesignVars", "ShiftDesign", "add_design_model", "design_shifts", "heads_per_slot"]
@@ -661,8 +661,12 @@ def design_for_problem(
         on_solution=on_solution,
     )
     values: _Values | cp_model.CpSolver = solver
-    if best is not None and support_stats is not None and not (
-        stats.status in ("OPTIMAL", "FEASIBLE") and stats.objective <= support_stats.objective
+    if (
+        best is not None
+        and support_stats is not None
+        and not (
+            stats.status in ("OPTIMAL", "FEASIBLE") and stats.objective <= support_stats.objective
+        )
     ):
         # the whole model did not get back to the LP-support solution within its time
         values = best

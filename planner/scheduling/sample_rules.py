@@ -4,6 +4,11 @@ Used by ``planner demo`` and ``bench/bench_schedule_e2e.py``: full-timers (40 h,
 30 min unpaid lunch, two paid 15-min breaks) and part-timers (20-30 h over 5 days, 4-6 h shifts
 with a paid 15-min break); a fifth cannot work weekends, a seventh only until 17:00, some have
 requested a day off; 11 h rest, two days off in a row, at most a quarter on a break at once.
+
+The headcounts come from the hours (half of them full-time, part-timers at 25 h on average) or,
+as a planner would size a workforce, from an unconstrained shift design of the week
+(:func:`headcounts_from_design`): full-timers for the full-time hours it uses, part-timers for its
+part-time shifts at five a week and at least its busiest day's.
 """
 
 from __future__ import annotations
@@ -12,16 +17,21 @@ import math
 
 import pandas as pd
 
+from planner.errors import InputError
+from planner.scheduling.design import ShiftDesign
 from planner.scheduling.rules import ScheduleRules, parse_rules
 
-__all__ = ["sample_centre_rules"]
+__all__ = ["headcounts_from_design", "sample_centre_rules"]
 
 FULL_TIME_SHARE_OF_HOURS = 0.5
 PART_TIME_MEAN_HOURS = 25.0
 
 
 def sample_centre_rules(
-    required_agent_hours: float, week_start: str | pd.Timestamp
+    required_agent_hours: float,
+    week_start: str | pd.Timestamp,
+    *,
+    headcounts: tuple[int, int] | None = None,
 ) -> ScheduleRules:
     """Rules with agents sized for ``required_agent_hours`` (paid breaks add about 6 %).
 
@@ -31,17 +41,62 @@ def sample_centre_rules(
         Sum of ``agents_to_schedule`` x interval hours over the week (hours).
     week_start : str or Timestamp
         The Monday of the week (day-off requests fall in it).
+    headcounts : (full-timers, part-timers), optional
+        The workforce (e.g. from :func:`headcounts_from_design`); by default sized from the hours.
+
+    Raises
+    ------
+    InputError
+        A negative headcount, or none at all.
     """
+    if headcounts is not None and (min(headcounts) < 0 or sum(headcounts) == 0):
+        raise InputError(
+            f"sample_centre_rules: headcounts must be two counts >= 0, not both 0, "
+            f"got {headcounts!r}"
+        )
     return parse_rules(
-        _rules_dict(required_agent_hours, pd.Timestamp(week_start)), source="sample rules"
+        _rules_dict(required_agent_hours, pd.Timestamp(week_start), headcounts),
+        source="sample rules",
     )
 
 
-def _rules_dict(required_agent_hours: float, monday: pd.Timestamp) -> dict:
+def headcounts_from_design(design: ShiftDesign, *, days_per_week: int = 5) -> tuple[int, int]:
+    """(full-timers, part-timers) for the shifts of an unconstrained design of the sample rules.
+
+    Full-timers (40 h a week, no flexibility) for the full-time hours the design uses, rounded
+    down so that none is forced into surplus hours; part-timers (20-30 h, flexible) for the
+    part-time shifts at ``days_per_week`` each and at least the busiest day's part-time shifts.
+
+    Parameters
+    ----------
+    design : ShiftDesign
+        From ``design_shifts(..., workforce_limits=False)`` with the sample rules' templates.
+    """
+    shifts = design.shifts
+    if shifts.empty:
+        raise InputError(
+            "headcounts_from_design: the design has no shifts; expected a staffed week"
+        )
+    hours = shifts["paid_minutes"] * shifts["count"] / 60.0
+    full_hours = float(hours[shifts["template"] == "full"].sum())
+    part = shifts[shifts["template"] == "part"]
+    part_shifts = int(part["count"].sum())
+    busiest_day = int(part.groupby("date")["count"].sum().max()) if len(part) else 0
+    full = math.floor(full_hours / 40.0 + 1e-9)
+    part_time = max(math.ceil(part_shifts / days_per_week), busiest_day)
+    return full, part_time
+
+
+def _rules_dict(
+    required_agent_hours: float, monday: pd.Timestamp, headcounts: tuple[int, int] | None = None
+) -> dict:
     """Rules with a workforce sized from the required agent-hours (paid breaks add ~6 %)."""
-    paid_needed = required_agent_hours * 1.06
-    full = math.ceil(FULL_TIME_SHARE_OF_HOURS * paid_needed / 40.0)
-    part = math.ceil((1 - FULL_TIME_SHARE_OF_HOURS) * paid_needed / PART_TIME_MEAN_HOURS)
+    if headcounts is None:
+        paid_needed = required_agent_hours * 1.06
+        full = math.ceil(FULL_TIME_SHARE_OF_HOURS * paid_needed / 40.0)
+        part = math.ceil((1 - FULL_TIME_SHARE_OF_HOURS) * paid_needed / PART_TIME_MEAN_HOURS)
+    else:
+        full, part = headcounts
     weekdays_only = {d: ["07:00", "22:00"] for d in ("mon", "tue", "wed", "thu", "fri")}
     daytime = {d: ["07:00", "17:00"] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
     agents = []
