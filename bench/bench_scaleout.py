@@ -57,7 +57,7 @@ def synthetic_history(n_queues: int, days: int, *, seed: int) -> pd.DataFrame:
     """Long history frame: n_queues x (open days x 28 half-hours) rows, seeded."""
     rng = np.random.default_rng(seed)
     dates = pd.date_range("2025-01-06", periods=days, freq="D")  # a Monday
-    weekday = dates.weekday.to_numpy()
+    weekday = dates.day_of_week.to_numpy()
     slot_hours = FIRST_SLOT_HOUR + 0.5 * np.arange(SLOTS_PER_DAY)
     shape = np.exp(-0.5 * ((slot_hours - 10.5) / 1.6) ** 2) + 0.8 * np.exp(
         -0.5 * ((slot_hours - 14.5) / 2.0) ** 2

@@ -116,7 +116,7 @@ class AccuracyReport:
         (``interval``, ``day``, ``week``). MASE is the mean of each period's absolute error
         divided by its own queue's ``naive_scale`` (so the ``all queues`` row, whose
         ``naive_scale`` is NaN, averages errors scaled queue by queue); NaN where a queue has no
-        in-sample history before the forecast.
+        in-sample history before the forecast or its ``naive_scale`` is 0.
     daily, weekly
         Per (``queue``, ``day``) / (``queue``, ``week_start``): ``calls_forecast``,
         ``calls_actual``, ``calls_error``, ``wape`` and ``bias`` over the intervals inside.
@@ -477,7 +477,11 @@ def _scores(
             part = frame.loc[mask]
             actual = part["calls_actual"].sum()
             error = part["calls_error"].to_numpy()
-            scaled = np.abs(error) / scale_of_row.loc[mask].to_numpy(dtype=float)
+            scale = scale_of_row.loc[mask].to_numpy(dtype=float)
+            # A zero naive scale (history that never changed week on week) leaves MASE undefined:
+            # NaN, not inf, and the group's MASE is then NaN.
+            with np.errstate(divide="ignore", invalid="ignore"):
+                scaled = np.where(scale > 0, np.abs(error) / scale, np.nan)
             aht_rows = part["aht_weight"].to_numpy() > 0
             aht_w = part["aht_weight"].to_numpy()[aht_rows]
             aht_f = part["aht_f"].to_numpy()[aht_rows]

@@ -694,10 +694,10 @@ def run_demo(
     last = history["interval_start"].max().tz_convert(tz)
     # The last whole Monday-to-Sunday week of the history is the plan week.
     last_day = last.normalize()
-    if last_day.dayofweek == 6:  # the history ends on a Sunday: its own week is whole
+    if last_day.day_of_week == 6:  # the history ends on a Sunday: its own week is whole
         monday = last_day - pd.Timedelta(days=6)
     else:
-        monday = last_day - pd.Timedelta(days=last_day.dayofweek + 7)
+        monday = last_day - pd.Timedelta(days=last_day.day_of_week + 7)
     end_monday = monday
     start = end_monday.date()
     history = history.loc[history["interval_start"] < end_monday + pd.Timedelta(days=7)]

@@ -433,7 +433,11 @@ def _window_bounds(x: FloatArray, y: FloatArray) -> tuple[FloatArray, FloatArray
 
     ``q_j`` is proportional to ``x^j / ((y+1)...(y+j))``: log-concave with mode
     ``max(0, floor(x - y))``. The window keeps every ``j`` with ``log q_j >= log q_mode - 50``.
+    Where ``x`` is 0 (traffic so small that ``traffic * patience / aht`` underflows) the window is
+    ``j = 0`` alone.
     """
+    zero = x == 0
+    x = np.where(zero, 1.0, x)  # any positive value: the bounds of these rows are set to 0 below
     mode = np.maximum(np.floor(x - y), 0.0)
     logx = np.log(x)
     log_q_mode = mode * logx - special.gammaln(y + 1 + mode)
@@ -464,8 +468,8 @@ def _window_bounds(x: FloatArray, y: FloatArray) -> tuple[FloatArray, FloatArray
             high = np.where(open_ & mid_out, mid, high)
             low = np.where(open_ & ~mid_out, mid, low)
 
-    hi = mode + first_outside(1.0)
-    lo = np.where(mode > 0, np.maximum(mode - first_outside(-1.0), 0.0), 0.0)
+    hi = np.where(zero, 0.0, mode + first_outside(1.0))
+    lo = np.where(zero | (mode == 0), 0.0, np.maximum(mode - first_outside(-1.0), 0.0))
     return lo, hi
 
 

@@ -22,15 +22,16 @@ from planner.forecast import METHODS
 def _history(weeks: int = 8) -> pd.DataFrame:
     """Mon-Sat 08:00-18:00 at 30 minutes, a smooth daily shape; deterministic."""
     days = pd.date_range("2026-01-05", periods=7 * weeks, freq="D")
-    days = days[days.weekday < 6]
+    days = days[days.day_of_week < 6]
     offsets = pd.to_timedelta(np.arange(8 * 60, 18 * 60, 30), unit="min")
     starts = (days.values[:, None] + offsets.values[None, :]).ravel()
     minute = np.tile(np.arange(20) * 30, len(days))
+    calls = 20 + 10 * np.sin(minute / 600 * np.pi) + np.repeat(days.day_of_week, 20)
     return pd.DataFrame(
         {
             "queue": "billing",
             "interval_start": pd.DatetimeIndex(starts).tz_localize("Europe/Paris"),
-            "calls_offered": 20 + 10 * np.sin(minute / 600 * np.pi) + np.repeat(days.weekday, 20),
+            "calls_offered": calls,
             "aht_seconds": 300.0,
         }
     )

@@ -488,6 +488,16 @@ def test_erlang_a_tends_to_erlang_b_as_patience_shrinks(
     assert errors[-1] <= errors[0] + 1e-12
 
 
+def test_erlang_a_where_traffic_times_patience_over_aht_underflows() -> None:
+    # 5e-324 * 10 / 300 is 0 in floats: the queue an arrival meets is empty (the no-traffic
+    # limit), not an IndexError from an empty window of queue lengths.
+    result = erlang_a(5e-324, np.array([1, 3]), 300.0, 10.0, 20.0)
+    for name in ("wait_probability", "abandon_rate", "asa_seconds", "mean_wait_seconds"):
+        values = getattr(result, name)
+        assert np.all(np.isfinite(values) & (values >= 0) & (values <= 1e-17)), name
+    np.testing.assert_allclose(result.service_level, 1.0, atol=1e-19)
+
+
 @pytest.mark.parametrize("traffic", [5e-324, 1e-310, 1e-300, 1e-20], ids=lambda v: f"{v:g}")
 def test_tiny_traffic_is_finite_and_tends_to_no_waiting(traffic: float) -> None:
     # Subnormal traffic (a forecast of 1e-310 calls) must not produce NaN anywhere.

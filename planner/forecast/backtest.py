@@ -11,7 +11,8 @@ day, or per origin and horizon), pooled over origins:
 - ``wape``: sum |forecast - actual| / sum actual (a fraction);
 - ``bias``: sum (forecast - actual) / sum actual (a fraction; > 0 over-forecasts);
 - ``mase``: mean |forecast - actual| divided by the in-sample mean absolute change from the same
-  slot (day, week) one week earlier, measured on the history before each origin;
+  slot (day, week) one week earlier, measured on the history before each origin; NaN where that
+  change is 0 (a history that never changes week on week gives no scale to divide by);
 - ``coverage`` (interval level only): fraction of actuals inside [calls_lower, calls_upper].
 """
 
@@ -179,7 +180,12 @@ def _score_rows(frame: pd.DataFrame, level: str) -> dict[str, float]:
     a = frame["calls_actual"].to_numpy(dtype=float)
     total = a.sum()
     err = f - a
-    scaled = np.abs(err) / frame["scale"].to_numpy(dtype=float)
+    scale = frame["scale"].to_numpy(dtype=float)
+    # MASE is undefined where the in-sample naive change is 0 (a queue whose history never
+    # changed from one week to the next, e.g. all zeros) or unknown (NaN): such rows score NaN
+    # instead of inf, and a group with no defined row has MASE NaN.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scaled = np.where(scale > 0, np.abs(err) / scale, np.nan)
     out = {
         "wape": float(np.abs(err).sum() / total) if total > 0 else np.nan,
         "bias": float(err.sum() / total) if total > 0 else np.nan,
