@@ -121,36 +121,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(jobs.router, **protected)  # type: ignore[arg-type]
     if settings.enable_diagnostic_jobs:
         app.include_router(diagnostics.router, **protected)  # type: ignore[arg-type]
-    if "history" in stages:
-        from api.routes import history
-
-        app.include_router(history.router, **protected)  # type: ignore[arg-type]
-    if "staffing" in stages:
-        from api.routes import staffing
-
-        app.include_router(staffing.router, **protected)  # type: ignore[arg-type]
-    if "forecasts" in stages:
-        from api.routes import forecasts
-
-        app.include_router(forecasts.router, **protected)  # type: ignore[arg-type]
-    if "evaluations" in stages:
-        from api.routes import evaluations
-
-        app.include_router(evaluations.router, **protected)  # type: ignore[arg-type]
-    if "schedules" in stages:
-        from api.routes import schedules
-
-        app.include_router(schedules.router, **protected)  # type: ignore[arg-type]
-    if "accuracy" in stages:
-        from api.routes import accuracy
-
-        app.include_router(accuracy.router, **protected)  # type: ignore[arg-type]
-    if "scenarios" in stages:
-        from api.routes import scenarios
-
-        app.include_router(scenarios.router, **protected)  # type: ignore[arg-type]
-    if "plans" in stages:
-        from api.routes import plans
-
-        app.include_router(plans.router, **protected)  # type: ignore[arg-type]
+    for stage in stages:  # each stage's routes live in api/routes/<stage>.py
+        routes = importlib.import_module(f"api.routes.{stage}")
+        app.include_router(routes.router, **protected)  # type: ignore[arg-type]
     return app

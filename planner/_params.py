@@ -18,14 +18,15 @@ from numpy.typing import ArrayLike, NDArray
 
 from planner.errors import InputError
 
-__all__ = ["PatienceSeconds", "check_patience", "patience_by_row"]
+__all__ = ["PatienceSeconds", "check_patience", "patience_by_row", "show_value"]
 
 PatienceSeconds: TypeAlias = float | Mapping[str, float] | None
 """Mean caller patience in seconds: one number for every queue, a mapping queue -> seconds, or
 None (unknown: Erlang C)."""
 
 
-def _show(value: object) -> str:
+def show_value(value: object) -> str:
+    """A value as people read it in messages: -3 not np.float64(-3.0), 'abc' quoted."""
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, float) and value.is_integer():
@@ -36,10 +37,10 @@ def _show(value: object) -> str:
 def _seconds(value: object, name: str) -> float:
     """One patience value: a finite number of seconds > 0."""
     if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
-        raise InputError(f"{name} must be a number of seconds > 0, got {_show(value)}")
+        raise InputError(f"{name} must be a number of seconds > 0, got {show_value(value)}")
     number = float(value)
     if not 0 < number < math.inf:  # also refuses NaN
-        raise InputError(f"{name} must be a finite number > 0, got {_show(value)}")
+        raise InputError(f"{name} must be a finite number > 0, got {show_value(value)}")
     return number
 
 

@@ -8,7 +8,7 @@ Each pipeline stage adds its own command here; keep the maths in the core module
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -20,6 +20,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from planner.errors import PlannerError
 from planner.progress import ProgressCallback
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from planner.parallel import PerQueueRun
 
 app = typer.Typer(
     name="planner",
@@ -57,6 +62,13 @@ def progress_bars() -> Iterator[ProgressCallback]:
 
 
 OutPath = Annotated[Path, typer.Option("--out", "-o", help="Output file or folder.")]
+TzOption = Annotated[
+    str | None, typer.Option("--tz", help="IANA time zone of naive timestamps, e.g. Europe/London.")
+]
+CountryOption = Annotated[
+    str | None, typer.Option("--country", help="Public holidays of this country, e.g. US, GB.")
+]
+ProphetSeedOption = Annotated[int, typer.Option(help="Seed of Prophet's uncertainty draws.")]
 
 
 @app.command("sample")
@@ -108,8 +120,7 @@ def _print_plan_result(result: object, headline: str) -> None:
     console.print(f"[bold]{headline}[/bold] Outputs in {result.out_dir.resolve()}:")  # type: ignore[attr-defined]
     for stage, state in result.stages.items():  # type: ignore[attr-defined]
         console.print(f"  stage {stage:<10} {state}")
-    for note in result.notes:  # type: ignore[attr-defined]
-        console.print(f"note: {note}")
+    _print_notes(result.notes)  # type: ignore[attr-defined]
     summary = result.summary  # type: ignore[attr-defined]
     if len(summary):
         _print_frame(
@@ -226,10 +237,7 @@ def _short_time(stamp: object) -> str:
 @app.command("validate")
 def validate_command(
     history: Annotated[Path, typer.Argument(help="Interval history, CSV or Parquet.")],
-    tz: Annotated[
-        str | None,
-        typer.Option("--tz", help="IANA time zone of naive timestamps, e.g. Europe/London."),
-    ] = None,
+    tz: TzOption = None,
     column_map: Annotated[
         list[str] | None,
         typer.Option("--map", help="Rename a column: --map OLD=NEW (repeatable); OLD= ignores it."),
@@ -324,9 +332,37 @@ DaskOption = Annotated[
 ]
 
 
-def _slowest_queues(run: object) -> str:
-    """``"q7 4.1 s, q2 3.9 s, q9 3.0 s"`` from a :class:`planner.parallel.PerQueueRun`."""
-    return ", ".join(f"{q} {s:.1f} s" for q, s in run.slowest(3).items())  # type: ignore[attr-defined]
+def _per_queue_plan(
+    workers: int | None, dask: str | None, n_queues: int, queue_seconds_estimate: float
+) -> tuple[bool, int | None]:
+    """``(in_process, pool_workers)`` for a command with ``--workers`` / ``--dask``.
+
+    In this process when neither option is given and
+    :func:`planner.parallel.resolve_workers` answers one worker; otherwise queue by queue, on
+    ``pool_workers`` local processes (None with ``--dask``: the cluster's workers).
+    """
+    if dask:
+        return False, None
+    from planner.parallel import resolve_workers
+
+    resolved = resolve_workers(workers, n_queues, queue_seconds_estimate=queue_seconds_estimate)
+    return workers is None and resolved == 1, resolved
+
+
+def _report_per_queue_run(run: PerQueueRun) -> None:
+    """Print the queues, workers, wall time and slowest queues of a per-queue run, then raise
+    its first failure (:meth:`planner.parallel.PerQueueRun.raise_for_failures`)."""
+    slowest = ", ".join(f"{q} {s:.1f} s" for q, s in run.slowest(3).items())
+    console.print(
+        f"{len(run.queues)} queues on {run.workers} {run.backend} workers "
+        f"in {run.wall_seconds:.1f} s; slowest: {slowest}"
+    )
+    run.raise_for_failures()
+
+
+def _print_notes(notes: Iterable[str]) -> None:
+    for note in notes:
+        console.print(f"note: {note}")
 
 
 @app.command("forecast")
@@ -347,20 +383,15 @@ def forecast_command(
         list[str] | None,
         typer.Option("--candidates", help="Methods auto compares (comma-separated or repeated)."),
     ] = None,
-    tz: Annotated[
-        str | None,
-        typer.Option("--tz", help="IANA time zone of naive timestamps, e.g. Europe/London."),
-    ] = None,
-    country: Annotated[
-        str | None, typer.Option("--country", help="Public holidays of this country, e.g. US, GB.")
-    ] = None,
+    tz: TzOption = None,
+    country: CountryOption = None,
     special_day: Annotated[
         list[str] | None,
         typer.Option(
             "--special-day", help="An extra holiday / special day, YYYY-MM-DD (repeatable)."
         ),
     ] = None,
-    seed: Annotated[int, typer.Option(help="Seed of Prophet's uncertainty draws.")] = 0,
+    seed: ProphetSeedOption = 0,
     models_dir: Annotated[
         Path, typer.Option("--models-dir", help="Where fitted models and forecast versions go.")
     ] = Path("models"),
@@ -415,11 +446,7 @@ def forecast_command(
             save_model(run.models[choice.method], choice.queue, models_dir, scores=choice.scores)
         console.print(f"saved forecast version {version} and models under {models_dir}")
     if scaled is not None:
-        console.print(
-            f"{len(scaled.run.queues)} queues on {scaled.run.workers} {scaled.run.backend} workers "
-            f"in {scaled.run.wall_seconds:.1f} s; slowest: {_slowest_queues(scaled.run)}"
-        )
-        scaled.run.raise_for_failures()
+        _report_per_queue_run(scaled.run)
 
 
 @app.command("backtest")
@@ -431,14 +458,9 @@ def backtest_command(
         typer.Option("--methods", help="Methods to compare (comma-separated or repeated)."),
     ] = None,
     origins: Annotated[int, typer.Option(min=1, max=104, help="Number of weekly origins.")] = 5,
-    tz: Annotated[
-        str | None,
-        typer.Option("--tz", help="IANA time zone of naive timestamps, e.g. Europe/London."),
-    ] = None,
-    country: Annotated[
-        str | None, typer.Option("--country", help="Public holidays of this country, e.g. US, GB.")
-    ] = None,
-    seed: Annotated[int, typer.Option(help="Seed of Prophet's uncertainty draws.")] = 0,
+    tz: TzOption = None,
+    country: CountryOption = None,
+    seed: ProphetSeedOption = 0,
     workers: WorkersOption = None,
     dask: DaskOption = None,
 ) -> None:
@@ -455,16 +477,17 @@ def backtest_command(
         from planner.errors import InputError
 
         raise InputError(f"--methods must name methods in {sorted(METHODS)}, got {unknown}")
-    scaled = None
-    if not dask:
-        from planner.parallel import resolve_workers
-        from planner.parallel_forecast import estimated_queue_seconds
+    from planner.parallel_forecast import estimated_queue_seconds
 
-        estimate = estimated_queue_seconds(frame, names, fits_per_method=origins)
-        n_queues = frame["queue"].nunique()
-        resolved = resolve_workers(workers, n_queues, queue_seconds_estimate=estimate)
+    in_process, pool_workers = _per_queue_plan(
+        workers,
+        dask,
+        frame["queue"].nunique(),
+        estimated_queue_seconds(frame, names, fits_per_method=origins),
+    )
+    scaled = None
     with progress_bars() as progress:
-        if not dask and workers is None and resolved == 1:  # few queues: one process, no pool
+        if in_process:  # few queues: one process, no pool
             result = backtest(
                 frame,
                 names,
@@ -482,7 +505,7 @@ def backtest_command(
                 n_origins=origins,
                 country_holidays=country,
                 seed=seed,
-                workers=None if dask else resolved,
+                workers=pool_workers,
                 dask_address=dask or None,
                 progress=progress,
             )
@@ -514,11 +537,7 @@ def backtest_command(
         )
     Console().print(table)
     if scaled is not None:
-        console.print(
-            f"{len(scaled.run.queues)} queues on {scaled.run.workers} {scaled.run.backend} workers "
-            f"in {scaled.run.wall_seconds:.1f} s; slowest: {_slowest_queues(scaled.run)}"
-        )
-        scaled.run.raise_for_failures()
+        _report_per_queue_run(scaled.run)
 
 
 @app.command("staff")
@@ -557,10 +576,7 @@ def staff_command(
     min_agents: Annotated[
         int, typer.Option("--min-agents", min=0, help="Floor of agents in every interval.")
     ] = 0,
-    tz: Annotated[
-        str | None,
-        typer.Option("--tz", help="IANA time zone of naive timestamps, e.g. Europe/London."),
-    ] = None,
+    tz: TzOption = None,
     workers: WorkersOption = None,
     dask: DaskOption = None,
 ) -> None:
@@ -595,17 +611,17 @@ def staff_command(
         "shrinkage": shrink,
         "min_agents": min_agents,
     }
-    scaled = None
-    if not dask:
-        # Staffing is vectorised (microseconds a row): the default stays in this process unless
-        # the input is large enough for a pool's start-up to pay off (Erlang A, ~10^5+ rows).
-        from planner.parallel import STAFFING_SECONDS_PER_ROW, resolve_workers
+    # Staffing is vectorised (microseconds a row): the default stays in this process unless
+    # the input is large enough for a pool's start-up to pay off (Erlang A, ~10^5+ rows).
+    from planner.parallel import STAFFING_SECONDS_PER_ROW
 
-        n_queues = frame["queue"].nunique()
-        per_row = STAFFING_SECONDS_PER_ROW.get(model, STAFFING_SECONDS_PER_ROW["erlang-a"])
-        estimate = per_row * len(frame) / max(n_queues, 1)
-        resolved = resolve_workers(workers, n_queues, queue_seconds_estimate=estimate)
-    if not dask and workers is None and resolved == 1:
+    n_queues = frame["queue"].nunique()
+    per_row = STAFFING_SECONDS_PER_ROW.get(model, STAFFING_SECONDS_PER_ROW["erlang-a"])
+    in_process, pool_workers = _per_queue_plan(
+        workers, dask, n_queues, per_row * len(frame) / max(n_queues, 1)
+    )
+    scaled = None
+    if in_process:
         result = required_agents(frame, **options)  # type: ignore[arg-type]
     else:  # queue by queue on local processes or a Dask cluster (planner.parallel)
         from planner.parallel import run_per_queue
@@ -615,7 +631,7 @@ def staff_command(
                 required_agents,
                 frame,
                 kwargs=options,
-                workers=None if dask else resolved,
+                workers=pool_workers,
                 dask_address=dask or None,
                 progress=progress,
                 description="staffing",
@@ -646,11 +662,7 @@ def staff_command(
         f"over {int(answered.sum()):,} intervals with calls"
     )
     if scaled is not None:
-        console.print(
-            f"{len(scaled.queues)} queues on {scaled.workers} {scaled.backend} workers "
-            f"in {scaled.wall_seconds:.1f} s; slowest: {_slowest_queues(scaled)}"
-        )
-        scaled.raise_for_failures()
+        _report_per_queue_run(scaled)
 
 
 @app.command("schedule")
@@ -789,10 +801,6 @@ def serve_command(
 
 
 # --- Issue 6: evaluate, scenario, accuracy, kpi ---------------------------------------------
-
-if TYPE_CHECKING:
-    import pandas as pd
-
 
 _SHORT_LABELS = {
     "calls_forecast": "calls",
@@ -967,9 +975,6 @@ AnswerOption = Annotated[
 ServiceLevelOption = Annotated[
     float,
     typer.Option("--service-level", min=0, max=1, help="Service-level target, a fraction (0.8)."),
-]
-TzOption = Annotated[
-    str | None, typer.Option("--tz", help="IANA time zone of naive timestamps, e.g. Europe/London.")
 ]
 
 
@@ -1211,8 +1216,7 @@ def scenario_command(
         }
     )
     _print_frame("scenarios side by side", result.summary, shown)
-    for note in result.notes:
-        console.print(f"note: {note}")
+    _print_notes(result.notes)
     _write_outputs(
         out,
         {
@@ -1281,8 +1285,7 @@ def kpi_command(
             "intervals_below_target": ",d",
         },
     )
-    for note in report.notes:
-        console.print(f"note: {note}")
+    _print_notes(report.notes)
     _write_outputs(out, outputs)
 
 
@@ -1367,8 +1370,7 @@ def accuracy_command(
                 "residual": "+.3f",
             },
         )
-    for note in report.notes:
-        console.print(f"note: {note}")
+    _print_notes(report.notes)
     _write_outputs(out, outputs)
 
 

@@ -34,6 +34,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from planner import queueing
 from planner._params import PatienceSeconds, check_patience, patience_by_row
+from planner._params import show_value as _show
 from planner.errors import InfeasibleError, InputError
 from planner.schema import DEFAULT_QUEUE, REQUIREMENT_COLUMNS
 
@@ -222,15 +223,6 @@ def _gross_up(agents: NDArray[np.int64], shrinkage: NDArray[np.float64]) -> NDAr
 # ---------------------------------------------------------------------------------------------
 # Frame validation
 # ---------------------------------------------------------------------------------------------
-
-
-def _show(value: object) -> str:
-    """A value as people read it in messages: -3 not np.float64(-3.0), 'abc' quoted."""
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return repr(value)
 
 
 def _where(frame: pd.DataFrame, position: int) -> str:

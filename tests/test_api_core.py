@@ -5,50 +5,19 @@ Runs every route through FastAPI's TestClient, on SQLite and (when a server answ
 
 from __future__ import annotations
 
-import os
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
-from sqlalchemy.exc import OperationalError
 
 from api.config import Settings
 from api.main import create_app
 from planner.errors import ConfigError
 from planner.storage import hash_api_key
 
-PG_URL = os.environ.get(
-    "PLANNER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 KEY = "test-key-0123456789abcdef"
-
-
-@pytest.fixture
-def pg_schema() -> Iterator[str]:
-    """A fresh PostgreSQL schema, dropped after the test; skip when no server answers."""
-    engine = create_engine(PG_URL)
-    try:
-        with engine.connect():
-            pass
-    except OperationalError as error:
-        engine.dispose()
-        pytest.skip(
-            f"no PostgreSQL server answers at {PG_URL} ({error.orig}); "
-            "set PLANNER_TEST_POSTGRES_URL"
-        )
-    schema = f"planner_test_{uuid.uuid4().hex[:12]}"
-    with engine.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield schema
-    finally:
-        with engine.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -59,7 +28,9 @@ def settings(request: pytest.FixtureRequest, tmp_path) -> Settings:
     )
     if request.param == "postgresql":
         return replace(
-            base, database_url=PG_URL, database_schema=request.getfixturevalue("pg_schema")
+            base,
+            database_url=request.getfixturevalue("pg_url"),
+            database_schema=request.getfixturevalue("pg_schema"),
         )
     return base
 

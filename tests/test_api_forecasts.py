@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import time
 import typing
 from collections.abc import Iterator
 
@@ -17,6 +16,7 @@ from api.main import create_app
 from api.schemas.forecasts import ForecastMethodName
 from planner.errors import ConfigError
 from planner.forecast import METHODS
+from tests.api_helpers import finish_job
 
 
 def _history(weeks: int = 8) -> pd.DataFrame:
@@ -52,16 +52,6 @@ def _upload(client: TestClient, history: pd.DataFrame) -> str:
     return answer.json()["history"]["id"]
 
 
-def _finish(client: TestClient, job_id: str, timeout_s: float = 30) -> dict:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        job = client.get(f"/jobs/{job_id}").json()
-        if job["status"] not in {"queued", "running"}:
-            return job
-        time.sleep(0.05)
-    raise AssertionError(f"job {job_id} still {job['status']} after {timeout_s} s")
-
-
 @pytest.mark.parametrize("method", ["auto", "mean-last-weeks"], ids=["auto", "named"])
 def test_forecast_job_stores_a_forecast_version(client: TestClient, method: str) -> None:
     history_id = _upload(client, _history())
@@ -69,7 +59,7 @@ def test_forecast_job_stores_a_forecast_version(client: TestClient, method: str)
         "/forecasts", json={"history_id": history_id, "horizon_days": 7, "method": method}
     )
     assert accepted.status_code == 202 and accepted.json()["kind"] == "forecast"
-    job = _finish(client, accepted.json()["id"])
+    job = finish_job(client, accepted.json()["id"])
     assert job["status"] == "succeeded", job["error"]
     forecast_id = job["result"]["forecast_id"]
     forecast = client.get(f"/forecasts/{forecast_id}").json()
@@ -101,7 +91,7 @@ def test_fit_over_its_time_budget_fails_naming_the_limit(client: TestClient) -> 
     accepted = client.post(
         "/forecasts", json={"history_id": history_id, "horizon_days": 7, "time_limit_seconds": 1e-6}
     )
-    job = _finish(client, accepted.json()["id"])
+    job = finish_job(client, accepted.json()["id"])
     assert job["status"] == "failed"
     assert job["error"].startswith("time_limit_seconds: the forecast fit ran over its budget")
     assert "PLANNER_MAX_FIT_SECONDS" in job["error"]
@@ -113,7 +103,7 @@ def test_planner_error_in_the_job_fails_it_with_the_planner_message(client: Test
     accepted = client.post(
         "/forecasts", json={"history_id": history_id, "horizon_days": 7, "method": "topdown"}
     )
-    job = _finish(client, accepted.json()["id"])
+    job = finish_job(client, accepted.json()["id"])
     assert job["status"] == "failed"
     assert job["error"] == "history queue 'billing': 1 open days, TopDown needs at least 7"
 
@@ -195,7 +185,7 @@ def test_one_and_two_workers_store_the_same_forecast_and_name_the_failed_queue(t
                 "/forecasts",
                 json={"history_id": history_id, "horizon_days": 7, "method": "mean-last-weeks"},
             )
-            job = _finish(client, accepted.json()["id"], timeout_s=180)
+            job = finish_job(client, accepted.json()["id"], timeout_s=180)
             assert job["status"] == "succeeded", job["error"]
             result = job["result"]
             assert (result["backend"], result["workers"], result["queues"]) == (backend, workers, 3)
@@ -227,7 +217,7 @@ def test_every_queue_failing_fails_the_job_naming_each_queue(client: TestClient)
         "/forecasts",
         json={"history_id": history_id, "horizon_days": 7, "method": "mean-last-weeks"},
     )
-    job = _finish(client, accepted.json()["id"])
+    job = finish_job(client, accepted.json()["id"])
     assert job["status"] == "failed"
     assert job["error"].startswith("2 of 2 queues failed: queue 'short': InputError: ")
     assert "queue 'tiny': InputError: " in job["error"]
@@ -244,7 +234,7 @@ def test_unreachable_dask_scheduler_fails_the_job_naming_it(tmp_path, monkeypatc
     with TestClient(create_app(settings)) as client:
         history_id = _upload(client, _history())
         accepted = client.post("/forecasts", json={"history_id": history_id, "horizon_days": 7})
-        job = _finish(client, accepted.json()["id"])
+        job = finish_job(client, accepted.json()["id"])
     assert job["status"] == "failed"
     assert job["error"].startswith("cannot connect to the Dask scheduler at 'tcp://127.0.0.1:9'")
 

@@ -23,6 +23,7 @@ from planner.errors import InputError
 from planner.pipeline import STAGES, run_plan
 from planner.sample import SAMPLE_QUEUES, generate_sample_history
 from planner.storage import open_storage
+from tests.api_helpers import finish_job
 
 START = "2025-03-31"
 """The plan week: four weeks of history before it, one week of actuals inside it."""
@@ -97,16 +98,6 @@ def history_id(client: TestClient, history: pd.DataFrame) -> str:
     return answer.json()["history"]["id"]
 
 
-def _finish(client: TestClient, job_id: str, timeout_s: float = 60) -> dict:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        job = client.get(f"/jobs/{job_id}").json()
-        if job["status"] not in {"queued", "running"}:
-            return job
-        time.sleep(0.05)
-    raise AssertionError(f"job {job_id} still {job['status']}")
-
-
 @pytest.fixture(scope="module")
 def plan_job(client: TestClient, history_id: str) -> dict:
     accepted = client.post(
@@ -122,7 +113,7 @@ def plan_job(client: TestClient, history_id: str) -> dict:
     )
     assert accepted.status_code == 202, accepted.text
     assert accepted.json()["kind"] == "plan"
-    return _finish(client, accepted.json()["id"])
+    return finish_job(client, accepted.json()["id"], timeout_s=60)
 
 
 @pytest.mark.slow
@@ -385,7 +376,7 @@ def test_cancel_stops_a_running_plan_and_stores_nothing(
         time.sleep(0.02)
     cancelled = client.post(f"/jobs/{job_id}/cancel")
     assert cancelled.status_code == 200
-    job = _finish(client, job_id)
+    job = finish_job(client, job_id, timeout_s=60)
     assert job["status"] == "cancelled"
     assert job["result"] is None
     assert client.get("/plans").json() == plans_before

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 
 import pandas as pd
@@ -12,6 +11,7 @@ from fastapi.testclient import TestClient
 from api.config import Settings
 from api.main import create_app
 from planner.scenarios import Scenario, run_scenarios
+from tests.api_helpers import finish_job
 
 STARTS = pd.date_range("2026-03-02 08:00", periods=8, freq="30min", tz="Europe/Paris")
 FORECAST = pd.DataFrame(
@@ -39,16 +39,6 @@ def _forecast_id(client: TestClient) -> str:
     ).id
 
 
-def _finish(client: TestClient, job_id: str, timeout_s: float = 30) -> dict:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        job = client.get(f"/jobs/{job_id}").json()
-        if job["status"] not in {"queued", "running"}:
-            return job
-        time.sleep(0.05)
-    raise AssertionError(f"job {job_id} still {job['status']}")
-
-
 def test_scenarios_job_matches_the_library_and_is_stored(client: TestClient) -> None:
     forecast_id = _forecast_id(client)
     scenarios = [
@@ -57,7 +47,7 @@ def test_scenarios_job_matches_the_library_and_is_stored(client: TestClient) -> 
     ]
     accepted = client.post("/scenarios", json={"forecast_id": forecast_id, "scenarios": scenarios})
     assert accepted.status_code == 202, accepted.text
-    job = _finish(client, accepted.json()["id"])
+    job = finish_job(client, accepted.json()["id"])
     assert job["status"] == "succeeded", job["error"]
     comparison = client.get(f"/scenarios/{job['result']['comparison_id']}").json()
     expected = run_scenarios(
@@ -111,7 +101,7 @@ def test_planner_error_fails_the_job_with_its_message(client: TestClient) -> Non
         "forecast_id": _forecast_id(client),
         "scenarios": [{"name": "no AHT", "aht_factor": 0}],
     }
-    job = _finish(client, client.post("/scenarios", json=body).json()["id"])
+    job = finish_job(client, client.post("/scenarios", json=body).json()["id"])
     assert job["status"] == "failed"
     assert (
         job["error"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import time
 from collections.abc import Iterator
 
 import pandas as pd
@@ -13,6 +12,7 @@ from fastapi.testclient import TestClient
 from api.config import Settings
 from api.main import create_app
 from api.schemas.schedules import EXAMPLE_RULES
+from tests.api_helpers import finish_job
 
 
 @pytest.fixture
@@ -31,16 +31,6 @@ def _requirements(heads: int = 3) -> list[dict]:
     ]
 
 
-def _finish(client: TestClient, job_id: str, timeout_s: float = 60) -> dict:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        job = client.get(f"/jobs/{job_id}").json()
-        if job["status"] not in {"queued", "running"}:
-            return job
-        time.sleep(0.05)
-    raise AssertionError(f"job {job_id} still {job['status']}")
-
-
 @pytest.mark.slow
 def test_roster_job_stores_roster_and_coverage(client: TestClient) -> None:
     accepted = client.post(
@@ -54,7 +44,7 @@ def test_roster_job_stores_roster_and_coverage(client: TestClient) -> None:
     )
     assert accepted.status_code == 202, accepted.text
     assert accepted.json()["params"]["time_limit_seconds_applied"] == 5  # capped by the server
-    job = _finish(client, accepted.json()["id"])
+    job = finish_job(client, accepted.json()["id"], timeout_s=60)
     assert job["status"] == "succeeded", job["error"]
     roster_id = job["result"]["roster_id"]
     schedule = client.get(f"/schedules/{roster_id}").json()
@@ -137,7 +127,7 @@ def test_planner_error_in_the_job_fails_it_with_the_message(client: TestClient) 
     accepted = client.post(
         "/schedules", json={"requirements": rows, "rules": EXAMPLE_RULES, "time_limit_seconds": 2}
     )
-    job = _finish(client, accepted.json()["id"])
+    job = finish_job(client, accepted.json()["id"], timeout_s=60)
     assert job["status"] == "failed" and "requirements" in job["error"]
 
 

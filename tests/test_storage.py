@@ -7,47 +7,15 @@ afterwards; they are skipped with a message when no server answers.
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.exc import OperationalError
 
 from planner.errors import ConfigError, InputError
 from planner.storage import Storage, hash_api_key, open_storage
 from planner.storage.repository import create_storage_engine
-
-PG_URL = os.environ.get(
-    "PLANNER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
-
-
-@pytest.fixture
-def pg_schema() -> Iterator[str]:
-    """A fresh PostgreSQL schema, dropped after the test; skip when no server answers."""
-    engine = create_engine(PG_URL)
-    try:
-        with engine.connect():
-            pass
-    except OperationalError as error:
-        engine.dispose()
-        pytest.skip(
-            f"no PostgreSQL server answers at {PG_URL} ({error.orig}); "
-            "set PLANNER_TEST_POSTGRES_URL"
-        )
-    schema = f"planner_test_{uuid.uuid4().hex[:12]}"
-    with engine.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield schema
-    finally:
-        with engine.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -57,7 +25,7 @@ def storage(request: pytest.FixtureRequest, tmp_path) -> Iterator[Storage]:
         store = open_storage(f"sqlite:///{tmp_path / 'store' / 'planner.sqlite3'}")
     else:
         schema = request.getfixturevalue("pg_schema")
-        store = open_storage(PG_URL, schema=schema)
+        store = open_storage(request.getfixturevalue("pg_url"), schema=schema)
     try:
         yield store
     finally:

@@ -18,6 +18,7 @@ __all__ = [
     "JobProgress",
     "QueueName",
     "StrictModel",
+    "TimeZoneName",
     "ValidationErrorResponse",
 ]
 
@@ -87,6 +88,10 @@ def known_timezone(value: str | None) -> str | None:
             f"timezone must be an IANA time zone such as 'Europe/London', got {value!r}"
         ) from None
     return value
+
+
+TimeZoneName = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(known_timezone)]
+"""A request field naming an IANA time zone (1 to 64 characters); a 422 names the bad value."""
 
 
 class ErrorMessage(StrictModel):

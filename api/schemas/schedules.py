@@ -5,9 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field
 
-from api.schemas.common import AwareIntervalStart, FrameInfo, QueueName, StrictModel, known_timezone
+from api.schemas.common import (
+    AwareIntervalStart,
+    FrameInfo,
+    QueueName,
+    StrictModel,
+    TimeZoneName,
+)
 
 __all__ = [
     "CoverageOut",
@@ -63,10 +69,8 @@ class ScheduleRequest(StrictModel):
         ),
         examples=[EXAMPLE_RULES],
     )
-    timezone: str | None = Field(
+    timezone: TimeZoneName | None = Field(
         default=None,
-        min_length=1,
-        max_length=64,
         examples=["Europe/Paris"],
         description="IANA zone of the centre's clock; needed when the week crosses a DST change "
         "(default: the first row's UTC offset).",
@@ -104,11 +108,6 @@ class ScheduleRequest(StrictModel):
             ]
         },
     )
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str | None) -> str | None:
-        return known_timezone(value)
 
 
 class ScheduleOut(StrictModel):

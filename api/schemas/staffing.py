@@ -5,9 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
-from api.schemas.common import AwareIntervalStart, FrameInfo, QueueName, StrictModel, known_timezone
+from api.schemas.common import (
+    AwareIntervalStart,
+    FrameInfo,
+    QueueName,
+    StrictModel,
+    TimeZoneName,
+)
 
 __all__ = ["ForecastInRow", "RequirementRow", "StaffingOut", "StaffingRequest"]
 
@@ -46,10 +52,8 @@ class StaffingRequest(StrictModel):
     interval_minutes: Literal[5, 10, 15, 30, 60] | None = Field(
         default=None, description="Inferred from interval_start when omitted."
     )
-    timezone: str | None = Field(
+    timezone: TimeZoneName | None = Field(
         default=None,
-        min_length=1,
-        max_length=64,
         examples=["Europe/Paris"],
         description="IANA zone the answer's interval_start is given in (default UTC).",
     )
@@ -82,11 +86,6 @@ class StaffingRequest(StrictModel):
             ]
         },
     )
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str | None) -> str | None:
-        return known_timezone(value)
 
     @model_validator(mode="after")
     def _one_source(self) -> StaffingRequest:

@@ -313,6 +313,22 @@ class ForecastMethod(ABC):
     def _predict_queue(self, state: Any, grid: QueueGrid, fut: FutureDays) -> QueuePrediction:
         """Predict one queue's future days."""
 
+    def _check_int_parameter(self, name: str, low: int) -> int:
+        """The constructor parameter ``name`` when it is an integer >= ``low`` (a bool is not).
+
+        Raises
+        ------
+        InputError
+            "The 'name' parameter of Class must be an integer >= low, got value".
+        """
+        value = getattr(self, name)
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise InputError(
+                f"The '{name}' parameter of {type(self).__name__} must be an integer >= {low}, "
+                f"got {value!r}"
+            )
+        return value
+
     def get_params(self) -> dict[str, Any]:
         """Constructor parameters (JSON-friendly where possible)."""
         import inspect

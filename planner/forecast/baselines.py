@@ -13,11 +13,11 @@ days before it), combined with Poisson noise per interval
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from dataclasses import dataclass
 
 import numpy as np
 
-from planner.errors import InputError
 from planner.forecast.base import ForecastMethod, QueuePrediction
 from planner.forecast.calendar import FutureDays, QueueGrid, SpecialDays
 
@@ -55,11 +55,11 @@ def _rel_sd_of_lookup(grid: QueueGrid, n: int, weeks: int) -> float:
 
 
 class _LookupMethod(ForecastMethod):
-    n_weeks: int
     interval_weeks: int
 
+    @abstractmethod
     def _weeks(self) -> int:
-        return int(self.n_weeks)
+        """Past occurrences of the same day type behind each forecast day."""
 
     def _fit_queue(self, grid: QueueGrid) -> _LookupState:
         n = self._weeks()
@@ -151,9 +151,4 @@ class MeanLastWeeks(_LookupMethod):
         self.interval_weeks = interval_weeks
 
     def _weeks(self) -> int:
-        if isinstance(self.n_weeks, bool) or not isinstance(self.n_weeks, int) or self.n_weeks < 1:
-            raise InputError(
-                "The 'n_weeks' parameter of MeanLastWeeks must be an integer >= 1, "
-                f"got {self.n_weeks!r}"
-            )
-        return self.n_weeks
+        return self._check_int_parameter("n_weeks", 1)

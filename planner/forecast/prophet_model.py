@@ -157,12 +157,7 @@ class ProphetForecaster(ForecastMethod):
             ("uncertainty_samples", 0),
             ("month_start_days", 0),
         ):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < low:
-                raise InputError(
-                    f"The '{name}' parameter of ProphetForecaster must be an integer >= {low}, "
-                    f"got {value!r}"
-                )
+            self._check_int_parameter(name, low)
         if not self.changepoint_prior_scale > 0:
             raise InputError(
                 "The 'changepoint_prior_scale' parameter of ProphetForecaster must be > 0, "

@@ -220,11 +220,7 @@ class TopDown(ForecastMethod):
 
     def _check(self) -> None:
         for name in ("total_weeks", "profile_weeks"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise InputError(
-                    f"The '{name}' parameter of TopDown must be an integer >= 1, got {value!r}"
-                )
+            self._check_int_parameter(name, 1)
         if not self.level_half_life_weeks > 0:
             raise InputError(
                 "The 'level_half_life_weeks' parameter of TopDown must be > 0, "
