@@ -153,12 +153,8 @@ def load_forecast(source: str, models_dir: str = "models") -> pd.DataFrame:
 
     if Path(source).is_file():
         return read_forecast(source)
-    try:
-        from planner.forecast.versions import load_forecast_version
-    except ImportError as error:  # pragma: no cover - the forecasting package is part of planner
-        raise InputError(
-            f"forecast {source!r}: not a file, and versions cannot be read: {error}"
-        ) from None
+    from planner.forecast.versions import load_forecast_version
+
     return load_forecast_version(source, models_dir).frame
 
 

@@ -33,7 +33,7 @@ from planner.forecast.calendar import (
     future_days,
     stamps_frame,
 )
-from planner.schema import DEFAULT_QUEUE, FORECAST_COLUMNS, SUPPORTED_INTERVAL_MINUTES
+from planner.schema import DEFAULT_QUEUE, FORECAST_COLUMNS
 
 __all__ = [
     "ForecastMethod",
@@ -104,30 +104,11 @@ def count_interval(
 
 
 def infer_interval_minutes(history: pd.DataFrame) -> int:
-    """Interval length in minutes: the most common step between consecutive starts of a queue.
+    """Interval length in minutes of a history frame with ``queue`` and ``interval_start``
+    columns (:func:`planner.io.infer_interval_minutes`, per queue)."""
+    from planner.io import infer_interval_minutes as io_infer
 
-    Uses :func:`planner.io.infer_interval_minutes` when the data layer provides it.
-    """
-    try:
-        from planner.io import infer_interval_minutes as io_infer
-    except ImportError:  # the data layer predates this helper
-        pass
-    else:
-        return int(io_infer(history["interval_start"], queue=history["queue"]))
-    steps = (
-        history.groupby("queue", sort=False)["interval_start"].diff().dropna().dt.total_seconds()
-        / 60.0
-    )
-    steps = steps[steps > 0]
-    if steps.empty:
-        raise InputError("history: cannot infer the interval length from fewer than 2 intervals")
-    minutes = float(steps.mode().iloc[0])
-    if minutes not in SUPPORTED_INTERVAL_MINUTES:
-        raise InputError(
-            f"history: interval length must be one of {SUPPORTED_INTERVAL_MINUTES} minutes, "
-            f"got {minutes:g}"
-        )
-    return int(minutes)
+    return int(io_infer(history["interval_start"], queue=history["queue"]))
 
 
 def validate_history(history: pd.DataFrame) -> pd.DataFrame:
