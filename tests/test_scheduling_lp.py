@@ -103,3 +103,66 @@ def test_a_constructed_assignment_is_kept_only_when_the_checker_finds_it_legal()
 
     assert not _legal(problem, {shift(0, 14): [0], shift(1, 6): [0]}, {}, None)
     assert _legal(problem, {shift(0, 14): [0], shift(1, 9): [0]}, {}, None)
+
+
+def _erlang_c_service_level(traffic: float, agents: int, aht: float, target: float) -> float:
+    """Textbook Erlang C (independent of planner.queueing): 1 - P(wait) exp(-(N - A) t / AHT)."""
+    import math
+
+    if agents <= traffic:
+        return 0.0
+    top = traffic**agents / math.factorial(agents) * agents / (agents - traffic)
+    bottom = sum(traffic**k / math.factorial(k) for k in range(agents)) + top
+    return 1.0 - top / bottom * math.exp(-(agents - traffic) * target / aht)
+
+
+def _one_interval() -> pd.DataFrame:
+    # 30 minutes, 100 calls of 180 s = 10 Erlangs, 14 heads
+    return pd.DataFrame(
+        {
+            "queue": ["q"],
+            "interval_start": [pd.Timestamp(f"{MONDAY} 10:00", tz=TZ)],
+            "agents_to_schedule": [14],
+            "agents_required": [14],
+            "traffic_erlangs": [10.0],
+            "calls_forecast": [100.0],
+            "aht_seconds_forecast": [180.0],
+        }
+    )
+
+
+@pytest.mark.parametrize("floor", [0.5, 0.7, 0.8], ids=["50pct", "70pct", "80pct"])
+def test_service_level_floor_prices_each_head_missing_below_it(floor: float) -> None:
+    import numpy as np
+
+    from planner.scheduling.penalties import BELOW_FLOOR_COST, floor_shortfall, under_coverage_costs
+    from planner.scheduling.rules import CostRules
+
+    # the fewest heads meeting the floor, by the textbook formula
+    fewest = next(
+        n for n in range(15) if _erlang_c_service_level(10.0, n, 180.0, 20.0) >= floor
+    )
+    allowed = floor_shortfall(
+        np.array([10.0]), np.array([180.0]), np.array([14]), np.array([1.0]), 20.0, floor
+    )
+    assert list(allowed) == [14 - fewest]
+    costs = CostRules(under_coverage_hour=0.0, late_call=1.0)
+    frame = _one_interval()
+    _, plain = under_coverage_costs(frame, np.array([0]), 1, costs, 30, 20.0)
+    _, floored = under_coverage_costs(frame, np.array([0]), 1, costs, 30, 20.0, floor)
+    extra = np.diff(floored[0]) - np.diff(plain[0])
+    # nothing extra while the floor holds, BELOW_FLOOR_COST for every head missing beyond it
+    expected = np.where(np.arange(14) >= 14 - fewest, BELOW_FLOOR_COST, 0.0)
+    np.testing.assert_allclose(extra, expected, atol=1e-9)
+
+
+def test_service_level_floor_is_parsed_and_checked() -> None:
+    from planner.errors import ConfigError
+
+    data = _rules()
+    assert parse_rules(data).min_interval_service_level == 0.0
+    assert (
+        parse_rules({**data, "min_interval_service_level": 0.7}).min_interval_service_level == 0.7
+    )
+    with pytest.raises(ConfigError, match="min_interval_service_level"):
+        parse_rules({**data, "min_interval_service_level": 1.5})

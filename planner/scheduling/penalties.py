@@ -20,7 +20,11 @@ import pandas as pd
 
 from planner.scheduling.rules import CostRules
 
-__all__ = ["late_call_marginals", "under_coverage_costs"]
+__all__ = ["BELOW_FLOOR_COST", "floor_shortfall", "late_call_marginals", "under_coverage_costs"]
+
+BELOW_FLOOR_COST = 5.0
+"""Extra cost (money units) of each head missing below an interval's service-level floor: five
+paid hours, so the solver leaves an interval below the floor only where no shift can reach it."""
 
 
 def late_call_marginals(
@@ -50,12 +54,30 @@ def late_call_marginals(
         Entry ``t`` has shape (heads_required[t],): element ``k`` is the extra late calls when the
         (k+1)-th head is missing, non-decreasing in ``k`` (convexified).
     """
-    from planner.queueing import erlang_c_service_level
-
     heads = np.asarray(heads_required, dtype=np.int64)
     k_max = int(heads.max(initial=0))
     if k_max == 0:
         return [np.zeros(0) for _ in heads]
+    service_level = _service_level_by_missing(
+        traffic_erlangs, aht_seconds, heads, productive_share, answer_target_seconds
+    )
+    late = calls[:, None] * (1.0 - np.clip(service_level, 0.0, 1.0))
+    marginal = np.maximum(np.diff(late, axis=1), 0.0)
+    marginal = np.maximum.accumulate(marginal, axis=1)
+    return [marginal[t, : heads[t]] for t in range(len(heads))]
+
+
+def _service_level_by_missing(
+    traffic_erlangs: np.ndarray,
+    aht_seconds: np.ndarray,
+    heads: np.ndarray,
+    productive_share: np.ndarray,
+    answer_target_seconds: float,
+) -> np.ndarray:
+    """Erlang C service level with ``m`` heads missing, shape (n, max(heads) + 1), column ``m``."""
+    from planner.queueing import erlang_c_service_level
+
+    k_max = int(heads.max(initial=0))
     missing = np.arange(k_max + 1)[None, :]  # (1, k_max + 1)
     heads_left = np.clip(heads[:, None] - missing, 0, None)
     productive = np.rint(heads_left * productive_share[:, None])
@@ -64,11 +86,45 @@ def late_call_marginals(
     with np.errstate(all="ignore"):
         service_level = erlang_c_service_level(traffic, productive, aht, answer_target_seconds)
     service_level = np.nan_to_num(np.asarray(service_level, dtype=float), nan=0.0)
-    service_level = np.where(productive > traffic, service_level, 0.0)
-    late = calls[:, None] * (1.0 - np.clip(service_level, 0.0, 1.0))
-    marginal = np.maximum(np.diff(late, axis=1), 0.0)
-    marginal = np.maximum.accumulate(marginal, axis=1)
-    return [marginal[t, : heads[t]] for t in range(len(heads))]
+    return np.where(productive > traffic, service_level, 0.0)
+
+
+def floor_shortfall(
+    traffic_erlangs: np.ndarray,
+    aht_seconds: np.ndarray,
+    heads_required: np.ndarray,
+    productive_share: np.ndarray,
+    answer_target_seconds: float,
+    service_level_floor: float,
+) -> np.ndarray:
+    """Most heads each interval can miss and keep its Erlang C service level >= the floor.
+
+    Parameters
+    ----------
+    traffic_erlangs, aht_seconds : ndarray, shape (n,)
+        Offered traffic (Erlangs) and AHT (seconds) per interval.
+    heads_required, productive_share : ndarray, shape (n,)
+        Heads to schedule and productive agents per head (as for :func:`late_call_marginals`).
+    answer_target_seconds, service_level_floor : float
+        The answer target (seconds) and the floor (a share, e.g. 0.7).
+
+    Returns
+    -------
+    ndarray of int, shape (n,)
+        ``m`` such that ``heads_required - m`` heads still meet the floor (0 when even the full
+        requirement does not).
+    """
+    heads = np.asarray(heads_required, dtype=np.int64)
+    if int(heads.max(initial=0)) == 0:
+        return np.zeros(len(heads), dtype=np.int64)
+    service_level = _service_level_by_missing(
+        traffic_erlangs, aht_seconds, heads, productive_share, answer_target_seconds
+    )
+    ok = service_level >= service_level_floor - 1e-12
+    # service level falls as heads go missing: the allowed shortfall is the run of columns still
+    # at the floor from column 0 (no heads missing), less one
+    allowed = np.cumprod(ok, axis=1).sum(axis=1) - 1
+    return np.minimum(np.maximum(allowed, 0), heads).astype(np.int64)
 
 
 def under_coverage_costs(
@@ -78,6 +134,7 @@ def under_coverage_costs(
     costs: CostRules,
     interval_minutes: int,
     answer_target_seconds: float,
+    service_level_floor: float = 0.0,
 ) -> tuple[np.ndarray, list[np.ndarray]]:
     """Pooled heads required and the convex under-coverage cost curve of every slot.
 
@@ -91,6 +148,9 @@ def under_coverage_costs(
         Grid slot of each row.
     n_slots : int
         Slots in the horizon.
+    service_level_floor : float
+        With the service-level-aware cost: every head missing beyond what keeps the interval's
+        Erlang C service level at this share costs :data:`BELOW_FLOOR_COST` more (0: no floor).
 
     Returns
     -------
@@ -123,9 +183,23 @@ def under_coverage_costs(
             np.clip(share, 0.0, 1.0),
             answer_target_seconds,
         )
+        below = [np.zeros(h) for h in heads]
+        if service_level_floor > 0:
+            allowed = floor_shortfall(
+                requirements["traffic_erlangs"].to_numpy(dtype=float),
+                requirements["aht_seconds_forecast"].to_numpy(dtype=float),
+                heads,
+                np.clip(share, 0.0, 1.0),
+                answer_target_seconds,
+                service_level_floor,
+            )
+            # the (k+1)-th missing head, k >= allowed, takes the interval below the floor
+            below = [
+                BELOW_FLOOR_COST * (np.arange(h) >= m) for h, m in zip(heads, allowed, strict=True)
+            ]
         for row, slot in enumerate(slot_of_row):
             if heads[row] > 0:
-                per_slot[slot].append(marginals[row] * costs.late_call + linear)
+                per_slot[slot].append(marginals[row] * costs.late_call + linear + below[row])
     else:
         for row, slot in enumerate(slot_of_row):
             if heads[row] > 0:

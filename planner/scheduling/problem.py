@@ -173,7 +173,13 @@ def prepare_problem(
         )
     slot_of_row = slot.astype(np.int64)
     required, curves = under_coverage_costs(
-        frame, slot_of_row, grid.n_slots, rules.costs, step, rules.answer_target_seconds
+        frame,
+        slot_of_row,
+        grid.n_slots,
+        rules.costs,
+        step,
+        rules.answer_target_seconds,
+        rules.min_interval_service_level,
     )
     shift_types = enumerate_shift_types(grid, rules)
     problem = Problem(

@@ -153,7 +153,11 @@ class ScheduleRules:
 
     ``hard_coverage``: every interval must have at least ``agents_to_schedule`` heads on the
     phones (minimum-resources mode); otherwise under-coverage is allowed at its cost.
-    ``answer_target_seconds`` is the answer target used by the service-level-aware penalty.
+    ``answer_target_seconds`` is the answer target used by the service-level-aware penalty;
+    ``min_interval_service_level`` (a share, 0 for none) is the service level every open interval
+    should keep: each head missing below it costs
+    :data:`~planner.scheduling.penalties.BELOW_FLOOR_COST` more (with the service-level-aware
+    penalty only).
     """
 
     shift_templates: tuple[ShiftTemplate, ...]
@@ -163,6 +167,7 @@ class ScheduleRules:
     opening_hours: Mapping[int, ClockWindow] | None = None
     answer_target_seconds: float = 20.0
     hard_coverage: bool = False
+    min_interval_service_level: float = 0.0
 
     def template(self, name: str) -> ShiftTemplate:
         """The shift template called ``name``."""
@@ -503,6 +508,7 @@ def parse_rules(data: Mapping[str, Any], *, source: str = "rules") -> ScheduleRu
     )
     answer_target = top.number("answer_target_seconds", 20.0, minimum=1.0)
     hard_coverage = top.boolean("hard_coverage", False)
+    floor = top.number("min_interval_service_level", 0.0, maximum=1.0)
 
     d = _Reader(top.raw("agent_defaults", {}), "agent_defaults", source)
     defaults: dict[str, Any] = {}
@@ -556,6 +562,7 @@ def parse_rules(data: Mapping[str, Any], *, source: str = "rules") -> ScheduleRu
         opening_hours=opening_hours,
         answer_target_seconds=answer_target,
         hard_coverage=hard_coverage,
+        min_interval_service_level=floor,
     )
 
 

@@ -3,7 +3,8 @@
 Used by ``planner demo`` and ``bench/bench_schedule_e2e.py``: full-timers (40 h, 5 x 8 h paid,
 30 min unpaid lunch, two paid 15-min breaks) and part-timers (20-30 h over 5 days, 4-6 h shifts
 with a paid 15-min break); a fifth cannot work weekends, a seventh only until 17:00, some have
-requested a day off; 11 h rest, two days off in a row, at most a quarter on a break at once.
+requested a day off; 11 h rest, two days off in a row, at most a quarter on a break at once;
+every open interval should keep 70 % of calls answered within 20 s (``min_interval_service_level``).
 
 The headcounts come from the hours (half of them full-time, part-timers at 25 h on average) or,
 as a planner would size a workforce, from an unconstrained shift design of the week
@@ -119,6 +120,7 @@ def _rules_dict(
         agents.append(agent)
     return {
         "answer_target_seconds": 20,
+        "min_interval_service_level": 0.7,
         "opening_hours": {
             **{d: ["07:00", "22:00"] for d in ("mon", "tue", "wed", "thu", "fri")},
             "sat": ["09:00", "18:00"],
