@@ -16,7 +16,14 @@ from typing import TYPE_CHECKING, Annotated
 import click
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from planner.errors import PlannerError
 from planner.progress import ProgressCallback
@@ -25,6 +32,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from planner.parallel import PerQueueRun
+    from planner.scheduling.problem import SolveEvent
 
 app = typer.Typer(
     name="planner",
@@ -51,7 +59,7 @@ def progress_bars() -> Iterator[ProgressCallback]:
     with Progress(
         *columns, console=console, transient=False, disable=not console.is_terminal
     ) as bars:
-        task_ids: dict[str, int] = {}
+        task_ids: dict[str, TaskID] = {}
 
         def callback(description: str, done: int, total: int) -> None:
             if description not in task_ids:
@@ -734,7 +742,7 @@ def schedule_command(
                 f"{previous_roster}: cannot read the previous roster: {error}"
             ) from None
 
-    def show(event: object) -> None:
+    def show(event: SolveEvent) -> None:
         console.print(
             f"  {event.phase:<20} {event.seconds:7.1f} s  objective {event.objective:12.2f}  "
             f"bound {event.best_bound:12.2f}  gap {100 * event.gap:6.2f} %"
