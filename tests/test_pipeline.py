@@ -506,3 +506,109 @@ def test_two_weeks_are_rostered_the_second_warm_started_from_the_first(
     # the simulation covers the first plan week only
     simulated = result.frames["simulation_intervals"]["interval_start"]
     assert week_of(simulated) == {weeks[0]}
+
+
+# -- workforce sizing --------------------------------------------------------------------------
+
+
+def _example_rules():
+    return parse_config(
+        tomllib.loads(example_plan_text()), source="plan.example.toml"
+    ).schedule.rules
+
+
+@pytest.mark.slow
+def test_workforce_is_sized_from_the_unconstrained_design(plain_run) -> None:
+    from planner.pipeline import size_workforce_from_design
+    from planner.scheduling import design_shifts
+
+    requirements = plain_run.frames["requirements"]
+    rules = _example_rules()
+    sized, note = size_workforce_from_design(
+        requirements, rules, interval_minutes=15, time_limit_seconds=5, seed=0, num_workers=1
+    )
+    # the same design (same seed, one worker), read independently of headcounts_from_design
+    design = design_shifts(
+        requirements,
+        rules,
+        time_limit_seconds=5,
+        seed=0,
+        num_workers=1,
+        interval_minutes=15,
+        workforce_limits=False,
+    )
+    shifts = design.shifts
+    full_hours = float(
+        (shifts["paid_minutes"] * shifts["count"])[shifts["template"] == "full"].sum()
+    )
+    part = shifts.loc[shifts["template"] == "part"]
+    full_ids = [a.agent_id for a in sized.agents if a.templates == ("full",)]
+    part_ids = [a.agent_id for a in sized.agents if a.templates == ("part",)]
+    assert len(full_ids) + len(part_ids) == len(sized.agents)
+    # full-timers at 40 h cover no more than the design's full-time hours, one more would
+    assert len(full_ids) * 40 * 60 <= full_hours < (len(full_ids) + 1) * 40 * 60
+    assert len(part_ids) >= -(-int(part["count"].sum()) // 5)
+    assert len(part_ids) >= int(part.groupby("date")["count"].sum().max())
+    assert full_ids[:2] == ["F001", "F002"] and part_ids[0] == "P001"
+    # contracts copied from the plan file's first full- and part-timer
+    proto = next(a for a in rules.agents if a.templates == ("part",))
+    copy_ = next(a for a in sized.agents if a.templates == ("part",))
+    assert (copy_.min_hours, copy_.max_hours, copy_.contract_hours) == (
+        proto.min_hours,
+        proto.max_hours,
+        proto.contract_hours,
+    )
+    assert sized.shift_templates == rules.shift_templates
+    assert note.startswith(
+        f"workforce sized from an unconstrained shift design: {len(full_ids)} full-time + "
+        f"{len(part_ids)} part-time"
+    )
+
+
+def test_workforce_sizing_needs_a_full_and_a_part_time_agent(plain_run) -> None:
+    from dataclasses import replace
+
+    from planner.pipeline import size_workforce_from_design
+
+    rules = _example_rules()
+    only_full = replace(rules, agents=tuple(a for a in rules.agents if a.templates == ("full",)))
+    with pytest.raises(ConfigError, match="'part' template"):
+        size_workforce_from_design(plain_run.frames["requirements"], only_full, interval_minutes=15)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fails", [False, True], ids=["sized", "sizing-infeasible"])
+def test_run_plan_rosters_the_sized_workforce(
+    history: pd.DataFrame, tmp_path: Path, fails: bool
+) -> None:
+    from dataclasses import replace
+
+    from planner.errors import InfeasibleError
+
+    seen: list[pd.DataFrame] = []
+
+    def sizer(requirements, rules, *, interval_minutes, progress):
+        seen.append(requirements)
+        if fails:
+            raise InfeasibleError("no design in time")
+        return replace(rules, agents=rules.agents[:3]), "sized to 3 agents"
+
+    data = _with(("schedule", "rules"), SMALL_RULES)
+    data["schedule"].update({"time_limit_seconds": 3, "num_workers": 1})
+    data["scenarios"] = {"everyday": False}
+    data["output"] = {"report": False}
+    data["simulation"] = {"replications": 2}
+    result = run_plan(
+        history, parse_config(data), start="2025-04-07", out_dir=tmp_path, size_workforce=sizer
+    )
+    # the sizer sees the first plan week's requirements only
+    week = pd.to_datetime(seen[0]["interval_start"]).dt.tz_convert("Europe/London")
+    assert week.min() >= pd.Timestamp("2025-04-07", tz="Europe/London")
+    assert week.max() < pd.Timestamp("2025-04-14", tz="Europe/London")
+    agents = set(result.frames["roster"]["agent_id"])
+    if fails:
+        assert any("workforce sizing failed (no design in time)" in n for n in result.notes)
+        assert agents <= {f"A{i:03d}" for i in range(1, 7)}
+    else:
+        assert "sized to 3 agents" in result.notes
+        assert agents <= {"A001", "A002", "A003"}
