@@ -809,8 +809,8 @@ def demo_config(*, time_limit_seconds: float = 45.0) -> PlanConfig:
     within 45 s it found a roster for solver seeds 0-2 with a proven gap of 0.3-0.4 % in 34 s,
     where the one-model method ("single") ended at a 40.6 % gap after 45 s (2026-11-22, 2 cores).
     :func:`run_demo` replaces those 205 agents by a workforce sized for the plan week (on the
-    default seed 48 full-time + 205 part-time: 10 of the week's queue-intervals below target
-    instead of 235; ``planner demo`` 57 s in all, 2026-11-22, 2 cores).
+    default seed 48 full-time + 202 part-time: 10-26 of the week's 844 queue-intervals below
+    target over three runs instead of 235; ``planner demo`` 57 s in all, 2026-11-22, 2 cores).
     """
     from planner.config import EXAMPLE_PLAN, ForecastSettings, load_config
 
@@ -836,9 +836,9 @@ def run_demo(
     """The sample centre through :func:`run_plan`, its last week held out as the actuals.
 
     As a planner would, the demo sizes its workforce for the plan week before rostering it
-    (:func:`size_workforce_from_design`, :data:`DEMO_SIZING_SECONDS` of CP-SAT time, the plan
-    file's solver seed): the plan file's 205 agents are replaced by full- and part-timers for an
-    unconstrained design of the week, and the notes say how many.
+    (:func:`size_workforce_from_design`, :data:`DEMO_SIZING_SECONDS` of CP-SAT time on one
+    worker, the plan file's solver seed): the plan file's 205 agents are replaced by full- and
+    part-timers for an unconstrained design of the week, and the notes say how many.
 
     Parameters
     ----------
@@ -893,7 +893,10 @@ def run_demo(
         size_workforce_from_design,
         time_limit_seconds=DEMO_SIZING_SECONDS,
         seed=config.schedule.seed,
-        num_workers=config.schedule.num_workers,
+        # one worker: CP-SAT's parallel portfolio stops at a different point on each run (the
+        # headcounts moved by 2 part-timers between two runs with 2 workers); one worker
+        # followed the same search and gave the same headcounts on repeated runs
+        num_workers=1,
     )
     result = run_plan(
         history,
