@@ -951,7 +951,8 @@ def _parse_timestamps(
     values = column.reset_index(drop=True)
     if tz is not None:
         _check_tz(tz, rows.source)
-    if pd.api.types.is_datetime64_any_dtype(values):
+    already_dates = pd.api.types.is_datetime64_any_dtype(values)
+    if already_dates:
         parsed = values
     elif pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
         raise InputError(
@@ -977,6 +978,8 @@ def _parse_timestamps(
         if tz is not None:
             parsed = parsed.dt.tz_convert(tz)
             notes.append(f"timestamps carry UTC offsets; converted to {tz}")
+        elif already_dates:
+            pass  # a zone-aware date-time column (Parquet, a frame): its zone is explicit
         elif not any(note.startswith("timestamps carry several") for note in notes):
             notes.append(
                 f"timestamps carry UTC offsets; kept in {parsed.dt.tz} (pass --tz to convert)"

@@ -1125,3 +1125,18 @@ def test_write_frame_writes_an_empty_frame_with_a_tz_aware_column(tmp_path) -> N
     )
     path = write_frame(empty, tmp_path / "empty.csv")
     assert path.read_text().splitlines() == ["queue,interval_start,calls_offered"]
+
+
+def test_a_zone_aware_frame_gets_no_advice_to_pass_tz() -> None:
+    frame = pd.DataFrame(
+        {
+            "queue": "q",
+            "interval_start": pd.date_range(
+                "2024-03-04 08:00", periods=8, freq="15min", tz="Europe/London"
+            ),
+            "calls_offered": 5.0,
+        }
+    )
+    load = validate_history(frame, source="frame")
+    assert not any("--tz" in note for note in load.notes)
+    assert str(load.frame["interval_start"].dt.tz) == "Europe/London"
