@@ -257,7 +257,8 @@ def main() -> None:
     parser.add_argument("--skip-roster", action="store_true")
     args = parser.parse_args()
     print(
-        f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} (shared with other work); "
+        f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} "
+        "(shared with other work); "
         f"time limit {args.time_limit_seconds:g} s, {args.workers} workers"
     )
     rows = []
@@ -268,10 +269,12 @@ def main() -> None:
             ours = ours_run(kind, curve, step, args.time_limit_seconds, args.workers)
             rows.append((step, label, theirs, ours))
             print(
-                f"{step:>3} min {label:<22} pyworkforce: {theirs['status']:<8} |diff| {theirs['abs_diff']:>6} "
-                f"under {theirs['under']:>5} paid {theirs['paid_hours']:>8.1f} h {theirs['seconds']:>6.1f} s   "
+                f"{step:>3} min {label:<22} pyworkforce: {theirs['status']:<8} "
+                f"|diff| {theirs['abs_diff']:>6} under {theirs['under']:>5} "
+                f"paid {theirs['paid_hours']:>8.1f} h {theirs['seconds']:>6.1f} s   "
                 f"ours: {ours['status']:<8} |diff| {ours['abs_diff']:>6} under {ours['under']:>5} "
-                f"paid {ours['paid_hours']:>8.1f} h {ours['seconds']:>6.1f} s gap {100 * ours['gap']:.2f} %",
+                f"paid {ours['paid_hours']:>8.1f} h {ours['seconds']:>6.1f} s "
+                f"gap {100 * ours['gap']:.2f} %",
                 flush=True,
             )
     print(
@@ -282,14 +285,16 @@ def main() -> None:
         cov_ok = ours["abs_diff"] <= theirs["abs_diff"] if key == "abs_diff" else ours["under"] == 0
         paid_ok = ours["paid_hours"] <= theirs["paid_hours"] + 1e-9
         print(
-            f"  {step:>3} min {label:<22} coverage {'yes' if cov_ok else 'NO'}  paid hours {'yes' if paid_ok else 'NO'}"
+            f"  {step:>3} min {label:<22} coverage {'yes' if cov_ok else 'NO'}  "
+            f"paid hours {'yes' if paid_ok else 'NO'}"
         )
     if not args.skip_roster:
         r = roster_with_rules(requirement_curve(30), args.time_limit_seconds, args.workers)
         print(
-            f"\nours with breaks, lunch, 5-day weeks, 11 h rest, 2 days off in a row ({r['agents']} named agents, "
-            f"30 min): {r['status']}, |diff| {r['abs_diff']}, under {r['under']}, paid {r['paid_hours']:.1f} h, "
-            f"gap {100 * r['gap']:.2f} %, {r['seconds']:.1f} s, checker violations {r['violations']}"
+            "\nours with breaks, lunch, 5-day weeks, 11 h rest, 2 days off in a row "
+            f"({r['agents']} named agents, 30 min): {r['status']}, |diff| {r['abs_diff']}, "
+            f"under {r['under']}, paid {r['paid_hours']:.1f} h, gap {100 * r['gap']:.2f} %, "
+            f"{r['seconds']:.1f} s, checker violations {r['violations']}"
         )
 
 
