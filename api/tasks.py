@@ -1,7 +1,6 @@
 """Job functions: each loads its inputs from the store, calls one planner stage, stores outputs.
 
-:func:`build_registry` returns the job kinds this server can run; a stage that is not in the
-codebase yet has no job kind.
+:func:`build_registry` returns the job kinds this server can run.
 """
 
 from __future__ import annotations
@@ -14,6 +13,7 @@ from typing import Any
 
 from api.config import Settings
 from api.jobs import JobContext, JobFunction
+from api.plans import plan_job
 from planner.errors import InputError
 
 __all__ = [
@@ -264,19 +264,14 @@ def scenarios_job(context: JobContext) -> dict[str, Any]:
     return {"comparison_id": record.id, "scenarios": len(comparison.evaluations)}
 
 
-def build_registry(settings: Settings, stages: list[str]) -> dict[str, JobFunction]:
+def build_registry(settings: Settings) -> dict[str, JobFunction]:
     """Job kinds available on this server, by name."""
-    registry: dict[str, JobFunction] = {}
-    if "forecasts" in stages:
-        registry["forecast"] = forecast_job
-    if "schedules" in stages:
-        registry["schedule"] = schedule_job
-    if "scenarios" in stages:
-        registry["scenarios"] = scenarios_job
-    if "plans" in stages:
-        from api.plans import plan_job  # the whole pipeline (planner.pipeline.run_plan)
-
-        registry["plan"] = plan_job
+    registry: dict[str, JobFunction] = {
+        "forecast": forecast_job,
+        "schedule": schedule_job,
+        "scenarios": scenarios_job,
+        "plan": plan_job,  # the whole pipeline (planner.pipeline.run_plan)
+    }
     if settings.enable_diagnostic_jobs:
         registry["wait"] = wait_job
     return registry

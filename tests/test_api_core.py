@@ -19,6 +19,18 @@ from planner.storage import hash_api_key
 
 KEY = "test-key-0123456789abcdef"
 
+STAGES = (
+    "history",
+    "staffing",
+    "forecasts",
+    "evaluations",
+    "schedules",
+    "accuracy",
+    "scenarios",
+    "plans",
+)
+"""Every pipeline stage's route prefix, in the order GET /health lists them."""
+
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def settings(request: pytest.FixtureRequest, tmp_path) -> Settings:
@@ -57,7 +69,14 @@ def test_health_reports_database_and_stages(client: TestClient, settings: Settin
     body = answer.json()
     assert body["status"] == "ok" and body["database_ok"] is True
     assert body["database"] == ("postgresql" if "postgresql" in settings.database_url else "sqlite")
-    assert "wait" in body["job_kinds"]
+    assert body["routes"] == list(STAGES)
+    assert body["job_kinds"] == ["forecast", "plan", "scenarios", "schedule", "wait"]
+
+
+def test_every_stage_is_mounted(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    for stage in STAGES:
+        assert any(path.startswith(f"/{stage}") for path in paths), stage
 
 
 def test_job_runs_reports_progress_and_result(client: TestClient) -> None:

@@ -1,1 +1,1 @@
-"""One APIRouter per resource; ``api.main.create_app`` mounts those whose stage exists."""
+"""One APIRouter per resource; ``api.main.create_app`` mounts every one of them."""
