@@ -6,7 +6,9 @@ frames back out:
 - :func:`load_history` / :func:`read_history` read interval history (CSV or Parquet), accept the
   common alternative column spellings of :data:`planner.schema.COLUMN_ALIASES`, localise naive
   clock times to a time zone (DST-aware), infer the interval length and report gaps.
-- :func:`validate_history` does the same for a frame already in memory (the HTTP API's uploads).
+- :func:`validate_history` does the same for a frame already in memory (the HTTP API's uploads,
+  and every forecasting entry point of :mod:`planner.forecast`): the one definition of a valid
+  history.
 - :func:`read_forecast` and the general :func:`read_frame` read forecast / requirement files.
 - :func:`write_frame` writes CSV (ISO 8601 date-times with UTC offset) or Parquet, atomically.
 

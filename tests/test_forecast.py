@@ -332,13 +332,51 @@ def test_forecast_version_round_trip(tmp_path):
         ),
         (lambda h: h.assign(calls_offered=-h["calls_offered"] - 1), "calls_offered"),
         (lambda h: pd.concat([h, h.head(1)], ignore_index=True), "duplicate"),
+        # Rows are named as planner.io names them in frames: 1-based positions.
+        (lambda h: h.assign(calls_offered=[-1.0] + [5.0] * (len(h) - 1)), r"history row 1: calls"),
+        (lambda h: h.assign(calls_answered=h["calls_offered"] + 1), "calls_answered must be <="),
+        (lambda h: h.iloc[:0], "no rows"),
+        (lambda h: h.to_dict("list"), "DataFrame"),
     ],
-    ids=["missing-column", "naive-time", "negative-calls", "duplicate-row"],
+    ids=[
+        "missing-column",
+        "naive-time",
+        "negative-calls",
+        "duplicate-row",
+        "row-named",
+        "answered-above-offered",
+        "empty",
+        "not-a-frame",
+    ],
 )
 def test_bad_history_is_rejected(mutate, match):
     history = mutate(centre(weeks=3))
     with pytest.raises(InputError, match=match):
         MeanLastWeeks().fit(history)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda h: backtest(h, ["mean-last-weeks"]),
+        lambda h: forecast_history(h, 7, method="mean-last-weeks"),
+    ],
+    ids=["backtest", "forecast-history"],
+)
+def test_entry_points_validate_history_like_planner_io(call):
+    # The same rule as MeanLastWeeks.fit, before any fitting: planner.io defines a valid history.
+    history = centre(weeks=6)
+    history.loc[3, "calls_offered"] = np.nan
+    with pytest.raises(InputError, match=r"history row 4: calls_offered is missing"):
+        call(history)
+
+
+def test_history_column_spellings_are_read_as_planner_io_reads_them():
+    history = centre(weeks=3)
+    renamed = history.rename(columns={"calls_offered": "volume", "aht_seconds": "aht"})
+    expected = MeanLastWeeks().fit(history).predict(7)
+    got = MeanLastWeeks().fit(renamed).predict(7)
+    pd.testing.assert_frame_equal(got, expected)
 
 
 @pytest.mark.parametrize(

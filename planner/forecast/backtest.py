@@ -26,11 +26,12 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import InputError
-from planner.forecast.base import ForecastMethod, infer_interval_minutes, validate_history
+from planner.forecast.base import ForecastMethod
 from planner.forecast.baselines import MeanLastWeeks, SameSlotLastWeek
 from planner.forecast.calendar import QueueGrid, SpecialDays
 from planner.forecast.prophet_model import ProphetForecaster
 from planner.forecast.topdown import TopDown
+from planner.io import validate_history
 from planner.progress import ProgressCallback, report
 
 __all__ = [
@@ -241,7 +242,8 @@ def backtest(
     -------
     BacktestResult
     """
-    frame = validate_history(history)
+    # Validating infers the interval length too, so an unusable one fails before any fit.
+    frame = validate_history(history, source="history").frame
     unknown = [h for h in horizons if h not in HORIZONS]
     if unknown or not horizons:
         raise InputError(
@@ -251,7 +253,6 @@ def backtest(
         raise InputError("methods must name at least one method, got none")
     span_days = max(HORIZONS[h][1] for h in horizons)
     origin_list = _origins(frame, origins, n_origins, span_days)
-    infer_interval_minutes(frame)  # fails early on an unusable interval length
     tz = frame["interval_start"].dt.tz
     local_day = frame["interval_start"].dt.tz_convert(tz).dt.tz_localize(None).dt.normalize()
 

@@ -33,14 +33,13 @@ from planner.forecast.calendar import (
     future_days,
     stamps_frame,
 )
-from planner.schema import DEFAULT_QUEUE, FORECAST_COLUMNS
+from planner.io import validate_history
+from planner.schema import FORECAST_COLUMNS
 
 __all__ = [
     "ForecastMethod",
     "QueuePrediction",
     "count_interval",
-    "infer_interval_minutes",
-    "validate_history",
 ]
 
 
@@ -103,61 +102,6 @@ def count_interval(
     return lower, upper
 
 
-def infer_interval_minutes(history: pd.DataFrame) -> int:
-    """Interval length in minutes of a history frame with ``queue`` and ``interval_start``
-    columns (:func:`planner.io.infer_interval_minutes`, per queue)."""
-    from planner.io import infer_interval_minutes as io_infer
-
-    return int(io_infer(history["interval_start"], queue=history["queue"]))
-
-
-def validate_history(history: pd.DataFrame) -> pd.DataFrame:
-    """Check a history frame and return a sorted copy with a ``queue`` column.
-
-    Raises
-    ------
-    InputError
-        Missing ``interval_start`` / ``calls_offered``, naive timestamps, negative or non-finite
-        calls, or duplicate (queue, interval_start) rows.
-    """
-    if not isinstance(history, pd.DataFrame):
-        raise InputError(f"history must be a pandas DataFrame, got {type(history).__name__}")
-    for column in ("interval_start", "calls_offered"):
-        if column not in history.columns:
-            raise InputError(
-                f"history: column {column!r} is missing, got columns {list(history.columns)}"
-            )
-    if history.empty:
-        raise InputError("history: calls_offered has no rows, expected at least one week")
-    frame = history.copy()
-    if "queue" not in frame.columns:
-        frame["queue"] = DEFAULT_QUEUE
-    frame["queue"] = frame["queue"].astype(str)
-    starts = frame["interval_start"]
-    if not isinstance(starts.dtype, pd.DatetimeTZDtype):
-        raise InputError(
-            f"history: interval_start must be timezone-aware datetimes, got dtype {starts.dtype}"
-        )
-    calls = pd.to_numeric(frame["calls_offered"], errors="coerce").to_numpy(dtype=float)
-    bad = ~np.isfinite(calls) | (calls < 0)
-    if bad.any():
-        row = int(np.flatnonzero(bad)[0])
-        raise InputError(
-            f"history row {row}: calls_offered must be a finite number >= 0, "
-            f"got {frame['calls_offered'].iloc[row]!r}"
-        )
-    frame["calls_offered"] = calls
-    dup = frame.duplicated(["queue", "interval_start"])
-    if dup.any():
-        row = int(np.flatnonzero(dup.to_numpy())[0])
-        raise InputError(
-            f"history row {row}: duplicate (queue, interval_start) = "
-            f"({frame['queue'].iloc[row]!r}, {frame['interval_start'].iloc[row]}), "
-            "expected one row each"
-        )
-    return frame.sort_values(["queue", "interval_start"], kind="stable").reset_index(drop=True)
-
-
 class ForecastMethod(ABC):
     """Base class of the forecasting methods (see the module docstring).
 
@@ -191,14 +135,21 @@ class ForecastMethod(ABC):
 
     # ------------------------------------------------------------------ public
     def fit(self, history: pd.DataFrame) -> ForecastMethod:
-        """Fit one model per queue of ``history`` (long frame, see PRODUCT.md); returns ``self``."""
+        """Fit one model per queue of ``history`` (long frame, see PRODUCT.md); returns ``self``.
+
+        ``history`` is checked by :func:`planner.io.validate_history` (columns, values, duplicate
+        rows, one interval length); each queue then needs at least 7 open days.
+        """
         if not 0.0 < float(self.interval_level) < 1.0:
             raise InputError(
                 f"The 'interval_level' parameter of {type(self).__name__} must be in (0, 1), "
                 f"got {self.interval_level!r}"
             )
-        frame = validate_history(history)
-        self.interval_minutes_ = infer_interval_minutes(frame)
+        # The one definition of a valid history (planner.io); its inferred interval length is the
+        # grid step of every queue.
+        load = validate_history(history, source="history")
+        frame = load.frame
+        self.interval_minutes_ = load.interval_minutes
         self.grids_: dict[str, QueueGrid] = {}
         self.states_: dict[str, Any] = {}
         self.aht_: dict[str, AhtProfile | None] = {}

@@ -15,8 +15,9 @@ import pandas as pd
 
 from planner.errors import InputError
 from planner.forecast.backtest import METHODS, backtest, make_method
-from planner.forecast.base import ForecastMethod, QueuePrediction, validate_history
+from planner.forecast.base import ForecastMethod, QueuePrediction
 from planner.forecast.calendar import FutureDays, QueueGrid, SpecialDays
+from planner.io import validate_history
 from planner.progress import ProgressCallback, report
 from planner.schema import FORECAST_COLUMNS
 
@@ -128,7 +129,7 @@ class AutoForecaster(ForecastMethod):
         self, history: pd.DataFrame, progress: ProgressCallback | None = None
     ) -> AutoForecaster:
         """Choose and fit a method per queue; returns ``self``."""
-        frame = validate_history(history)
+        frame = validate_history(history, source="history").frame
         for name in self.candidates:
             if name not in METHODS:
                 raise InputError(f"candidates must name methods in {sorted(METHODS)}, got {name!r}")
@@ -224,7 +225,7 @@ def forecast_history(
         ``frame`` holds one row per open future interval; closed hours and days have no row.
         ``aht_seconds_forecast`` is NaN when the history has no AHT (staffing then needs one).
     """
-    frame = validate_history(history)
+    frame = validate_history(history, source="history").frame
     queues = [str(q) for q in pd.unique(frame["queue"])]
     if method != "auto" and method not in METHODS:
         raise InputError(f"method must be 'auto' or one of {sorted(METHODS)}, got {method!r}")
