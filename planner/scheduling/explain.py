@@ -103,9 +103,9 @@ def _coverage_findings(problem: Problem) -> list[str]:
     for types in problem.allowed.values():
         covered = np.zeros(n + 1, dtype=np.int64)
         for s in types:
-            t = problem.shift_types[s]
-            covered[max(t.start_slot, 0)] += 1
-            covered[min(t.end_slot, n)] -= 1
+            shift = problem.shift_types[s]
+            covered[max(shift.start_slot, 0)] += 1
+            covered[min(shift.end_slot, n)] -= 1
         reachable += np.cumsum(covered)[:n] > 0
     short = problem.required > reachable
     findings = []

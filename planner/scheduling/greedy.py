@@ -82,7 +82,8 @@ def greedy_roster(problem: Problem) -> dict[int, list[int]] | None:
                 continue
             candidates = []
             for tpl, clock in combos:
-                options = [by_day_clock.get((d, tpl, clock)) for d in days]
+                # a missing (day, template, clock) becomes an empty option list: skipped below
+                options = [by_day_clock.get((d, tpl, clock)) or [] for d in days]
                 if any(not o for o in options):
                     continue
                 # lengths by worth (heads still missing minus a price per slot) when the hours
@@ -204,7 +205,7 @@ def assign_design(
                 break
             a = min(
                 candidates,
-                key=lambda x, t=t: (latest.get((x, d, t.template), t.start), minutes[x], x),
+                key=lambda x: (latest.get((x, d, t.template), t.start), minutes[x], x),
             )
             free.discard(a)
             chosen.append((a, s))

@@ -187,11 +187,10 @@ def _previous_hint(
     """work[a, s] = 1 where agent a worked the same weekday, clock start and length last week."""
     if previous is None:
         return {}
-    key_of = {}
-    for s in problem.shift_types:
-        key_of[problem.grid.dates[s.day].weekday(), s.start_clock_minutes, s.length_minutes] = (
-            s.index
-        )
+    key_of: dict[tuple[int, int, int], int] = {}
+    for shift in problem.shift_types:
+        weekday = problem.grid.dates[shift.day].weekday()
+        key_of[weekday, shift.start_clock_minutes, shift.length_minutes] = shift.index
     clock = previous["shift_start"].dt.hour * 60 + previous["shift_start"].dt.minute
     length = (previous["shift_end"] - previous["shift_start"]) // pd.Timedelta(minutes=1)
     keys = zip(
@@ -199,7 +198,7 @@ def _previous_hint(
     )
     worked = {(agent, int(wd), int(c), int(n)) for agent, wd, c, n in keys}
     index = {agent.agent_id: a for a, agent in enumerate(problem.rules.agents)}
-    hint = {}
+    hint: dict[tuple[int, int], int] = {}
     for agent_id, wd, c, n in worked:
         s = key_of.get((wd, c, n))
         a = index.get(agent_id)
@@ -603,12 +602,12 @@ def _design_hint_from(
         counts[s] += v
     placements: dict[tuple[int, int], dict[int, int]] = {}
     for s_idx, c in counts.items():
-        s = problem.shift_types[s_idx]
+        shift = problem.shift_types[s_idx]
         earliest = 0
-        for k, offsets in enumerate(s.break_offsets):
+        for k, offsets in enumerate(shift.break_offsets):
             # each break at its earliest offset after the previous one and its gap
             if k:
-                earliest += s.break_slots[k - 1] + s.break_gap_slots[k]
+                earliest += shift.break_slots[k - 1] + shift.break_gap_slots[k]
             offset = next(o for o in offsets if o >= earliest)
             placements[s_idx, k] = {offset: c}
             earliest = offset
