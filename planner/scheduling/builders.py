@@ -24,7 +24,9 @@ from planner.scheduling.shifts import Grid, ShiftType
 __all__ = [
     "SCALE",
     "CoverageVars",
+    "LinearTerm",
     "ObjectiveTerms",
+    "VariableTerms",
     "add_agent_assignment",
     "add_break_placements",
     "add_break_stagger",
@@ -45,7 +47,19 @@ __all__ = [
 SCALE = 1000
 """Objective units per money unit."""
 
-ObjectiveTerms = list[tuple[cp_model.LinearExprT, int]]
+LinearTerm = cp_model.LinearExpr
+"""A CP-SAT variable or linear expression over variables (an ``IntVar`` is a ``LinearExpr``).
+
+Narrower than ``cp_model.LinearExprT`` on purpose: that union also admits numpy integer scalars,
+which the OR-Tools stubs cannot add to an expression, and the builders only ever hold model
+variables or expressions over them."""
+
+ObjectiveTerms = list[tuple[LinearTerm, int]]
+"""``(expression, integer coefficient in SCALE units)`` pairs summed into the objective."""
+
+VariableTerms = list[tuple[cp_model.IntVar, int]]
+"""Objective terms whose expressions are single variables, as the LP relaxation needs (it reads
+each variable's proto index); the shift design's terms are all of this kind."""
 
 EnforceFn = Callable[[str, str], cp_model.IntVar]
 """``enforce(family, who)`` -> a literal enforcing that rule family for that agent; used to solve
@@ -176,14 +190,14 @@ def add_coverage_costs(
     costs: CostRules,
     interval_minutes: int,
     max_heads: int,
-) -> tuple[CoverageVars, ObjectiveTerms]:
+) -> tuple[CoverageVars, VariableTerms]:
     """Under- and over-coverage per slot, priced by the convex curves (soft coverage).
 
     ``under[t] >= required[t] - heads[t]`` and ``under_cost[t]`` lies above every segment of the
     piecewise-linear interpolation of ``curves[t]`` at :func:`curve_breakpoints`; surplus heads
     cost ``costs.over_coverage_hour`` per agent-hour.
     """
-    terms: ObjectiveTerms = []
+    terms: VariableTerms = []
     over_units = to_units(costs.over_coverage_hour * interval_minutes / 60.0)
     cv = CoverageVars({}, {}, {}, [np.rint(np.asarray(c) * SCALE).astype(np.int64) for c in curves])
     for t in range(len(required)):
@@ -212,7 +226,7 @@ def add_break_stagger(
     on_shift: Sequence[Sequence[cp_model.IntVar]],
     on_break: Sequence[Sequence[cp_model.IntVar]],
     max_share: float,
-) -> ObjectiveTerms:
+) -> VariableTerms:
     """At most ``max(1, ceil(max_share * on shift))`` heads on a break in any slot (hard)."""
     if max_share >= 1.0:
         return []
@@ -226,7 +240,7 @@ def add_break_stagger(
 
 def add_paid_hours_cost(
     shift_types: Sequence[ShiftType], counts: Mapping[int, cp_model.IntVar], costs: CostRules
-) -> ObjectiveTerms:
+) -> VariableTerms:
     """``costs.paid_hour`` per paid hour of every shift worked."""
     return [
         (counts[s.index], to_units(costs.paid_hour * s.paid_minutes / 60.0)) for s in shift_types
@@ -235,7 +249,7 @@ def add_paid_hours_cost(
 
 def add_min_rest(
     model: cp_model.CpModel,
-    shifts_by_day: Mapping[int, Sequence[tuple[ShiftType, cp_model.LinearExprT]]],
+    shifts_by_day: Mapping[int, Sequence[tuple[ShiftType, LinearTerm]]],
     rest_slots: int,
     capacity: cp_model.LinearExprT | int | Callable[[int, int], cp_model.LinearExprT | int],
     name: str,

@@ -53,7 +53,7 @@ class DesignVars:
     counts: dict[int, cp_model.IntVar]
     placements: dict[tuple[int, int], dict[int, cp_model.IntVar]]
     coverage: b.CoverageVars
-    terms: b.ObjectiveTerms
+    terms: b.VariableTerms
     overtime_minutes: cp_model.IntVar | None
     tours: dict[tuple[int, tuple[int, ...]], cp_model.IntVar] = field(default_factory=dict)
     agent_class: dict[int, int] = field(default_factory=dict)
@@ -146,7 +146,7 @@ def day_patterns(
 
 def _add_workforce_limits(
     model: cp_model.CpModel, problem: Problem, counts: Mapping[int, cp_model.IntVar], dv: DesignVars
-) -> tuple[cp_model.IntVar | None, b.ObjectiveTerms]:
+) -> tuple[cp_model.IntVar | None, b.VariableTerms]:
     """Necessary conditions for a design to be rosterable by the named agents.
 
     Agents with the same eligibility and contract form a class; each class gets one count per
@@ -324,8 +324,8 @@ def hint_design(
         tally: dict[tuple[int, tuple[int, ...]], int] = defaultdict(int)
         for a, days in days_worked.items():
             tally[dv.agent_class[a], tuple(sorted(days))] += 1
-        for key, var in dv.tours.items():
-            model.add_hint(var, tally.get(key, 0))
+        for tour_key, var in dv.tours.items():
+            model.add_hint(var, tally.get(tour_key, 0))
     if dv.overtime_minutes is not None:
         total = sum(problem.shift_types[s].paid_minutes * c for s, c in counts.items())
         contract = round(sum(a.contract_hours for a in problem.rules.agents) * 60)
@@ -345,23 +345,23 @@ def hint_from_assignment(
             counts[s] += 1
     placements: dict[tuple[int, int], dict[int, int]] = {}
     for s_idx, c in counts.items():
-        s = problem.shift_types[s_idx]
-        for k in range(len(s.break_offsets)):
+        shift = problem.shift_types[s_idx]
+        for k in range(len(shift.break_offsets)):
             placements[s_idx, k] = defaultdict(int)
         for i in range(c):
             earliest = 0
-            for k, offsets in enumerate(s.break_offsets):
+            for k, offsets in enumerate(shift.break_offsets):
                 if k:
-                    earliest += s.break_slots[k - 1] + s.break_gap_slots[k]
+                    earliest += shift.break_slots[k - 1] + shift.break_gap_slots[k]
                 valid = [o for o in offsets if o >= earliest]
                 # later breaks keep room: stay early enough for the next windows
-                offset = valid[i % len(valid)] if k == len(s.break_offsets) - 1 else valid[0]
-                if k < len(s.break_offsets) - 1:
+                offset = valid[i % len(valid)] if k == len(shift.break_offsets) - 1 else valid[0]
+                if k < len(shift.break_offsets) - 1:
                     slack = [
                         o
                         for o in valid
-                        if o + s.break_slots[k] + s.break_gap_slots[k + 1]
-                        <= s.break_offsets[k + 1][-1]
+                        if o + shift.break_slots[k] + shift.break_gap_slots[k + 1]
+                        <= shift.break_offsets[k + 1][-1]
                     ]
                     offset = slack[i % len(slack)] if slack else valid[0]
                 placements[s_idx, k][offset] += 1
@@ -605,7 +605,7 @@ def design_for_problem(
             on_solution=on_solution,
         )
     hinted = best is not None
-    if hinted:
+    if best is not None:
         model.clear_hints()
         for i, value in enumerate(best.solution):
             model.add_hint(model.get_int_var_from_proto_index(i), int(value))

@@ -23,7 +23,7 @@ from ortools.sat.python import cp_model
 
 from planner.errors import InputError
 from planner.progress import ProgressCallback, report
-from planner.scheduling.builders import SCALE, ObjectiveTerms
+from planner.scheduling.builders import SCALE, LinearTerm
 from planner.scheduling.penalties import under_coverage_costs
 from planner.scheduling.rules import ScheduleRules
 from planner.scheduling.shifts import (
@@ -96,7 +96,7 @@ class Problem:
 
     def capacity(self) -> dict[int, int]:
         """Agents able to work each shift type."""
-        cap = defaultdict(int)
+        cap: dict[int, int] = defaultdict(int)
         for types in self.allowed.values():
             for s in types:
                 cap[s] += 1
@@ -236,7 +236,7 @@ class _ProgressCallback(cp_model.CpSolverSolutionCallback):
 
 def solve_model(
     model: cp_model.CpModel,
-    terms: ObjectiveTerms,
+    terms: Sequence[tuple[LinearTerm, int]],
     *,
     phase: str,
     time_limit_seconds: float,
@@ -277,10 +277,10 @@ def solve_model(
 
 
 def shifts_by_day(
-    shift_types: Sequence[ShiftType], variables: Mapping[int, cp_model.LinearExprT]
-) -> dict[int, list[tuple[ShiftType, cp_model.LinearExprT]]]:
+    shift_types: Sequence[ShiftType], variables: Mapping[int, LinearTerm]
+) -> dict[int, list[tuple[ShiftType, LinearTerm]]]:
     """Group ``(shift type, variable)`` pairs by day for :func:`builders.add_min_rest`."""
-    out: dict[int, list[tuple[ShiftType, cp_model.LinearExprT]]] = defaultdict(list)
+    out: dict[int, list[tuple[ShiftType, LinearTerm]]] = defaultdict(list)
     for s in shift_types:
         if s.index in variables:
             out[s.day].append((s, variables[s.index]))
@@ -289,7 +289,7 @@ def shifts_by_day(
 
 def hint_by_fixing(
     model: cp_model.CpModel,
-    terms: ObjectiveTerms,
+    terms: Sequence[tuple[LinearTerm, int]],
     fixes: Sequence[tuple[cp_model.IntVar, int]],
     *,
     time_limit_seconds: float,
@@ -331,7 +331,10 @@ class LpRelaxation:
 
 
 def lp_relaxation(
-    model: cp_model.CpModel, terms: ObjectiveTerms, *, time_limit_seconds: float
+    model: cp_model.CpModel,
+    terms: Sequence[tuple[cp_model.IntVar, int]],
+    *,
+    time_limit_seconds: float,
 ) -> LpRelaxation | None:
     """Solve the LP relaxation of ``model`` with SciPy's HiGHS: a proven lower bound and a point.
 
@@ -339,8 +342,10 @@ def lp_relaxation(
     variable with its bounds; other constraints are dropped, which only loosens the relaxation, so
     the optimum stays a valid lower bound of the integer optimum. The optimal point shows where
     the integer optimum is likely to be (the shift types it uses; see
-    :func:`planner.scheduling.design.design_for_problem`). Returns None when ``terms`` is empty or
-    HiGHS does not prove the LP optimum within the time limit (seconds).
+    :func:`planner.scheduling.design.design_for_problem`). ``terms`` pairs single variables with
+    their integer coefficients: the cost vector is indexed by each variable's proto index. Returns
+    None when ``terms`` is empty or HiGHS does not prove the LP optimum within the time limit
+    (seconds).
     """
     from scipy.optimize import linprog
     from scipy.sparse import coo_matrix
@@ -355,7 +360,11 @@ def lp_relaxation(
         domain = list(var.domain)
         lo, hi = float(domain[0]), float(domain[-1])
         bounds.append((lo if abs(lo) < big else None, hi if abs(hi) < big else None))
-    rows, cols, vals, rhs = [], [], [], []
+    # the constraint matrix in coordinate form (row, column, value) and its right-hand side
+    rows: list[int] = []
+    cols: list[int] = []
+    vals: list[float] = []
+    rhs: list[float] = []
     r = 0
     for ct in proto.constraints:
         if len(ct.enforcement_literal) or not ct.has_linear():
@@ -391,7 +400,10 @@ def lp_relaxation(
 
 
 def lp_bound(
-    model: cp_model.CpModel, terms: ObjectiveTerms, *, time_limit_seconds: float
+    model: cp_model.CpModel,
+    terms: Sequence[tuple[cp_model.IntVar, int]],
+    *,
+    time_limit_seconds: float,
 ) -> float | None:
     """The proven lower bound (money units) of :func:`lp_relaxation`, or None."""
     relaxation = lp_relaxation(model, terms, time_limit_seconds=time_limit_seconds)
