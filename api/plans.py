@@ -129,7 +129,9 @@ def store_plan(
     -------
     FrameRecord
         The ``plan`` record; its ``meta["frames"]`` maps each output's label to its frame id.
-        When storing fails, the frames already stored are deleted and the error propagates.
+        Every frame and the record are stored in one transaction (joining the caller's
+        :meth:`Storage.transaction` when there is one): when storing fails, nothing of the plan
+        is stored and the error propagates.
 
     Notes
     -----
@@ -147,7 +149,8 @@ def store_plan(
     interval_minutes = int(window["interval_minutes"])
     ids: dict[str, str] = {}
     seconds = {k: round(float(v), 3) for k, v in result.seconds.items() if math.isfinite(v)}
-    try:
+    # one transaction: a failure or a dead server part-way leaves no frame of this plan behind
+    with storage.transaction():
         for label, frame in frames.items():
             record = storage.save_frame(
                 "plan_frame",
@@ -180,11 +183,6 @@ def store_plan(
                 "report": {**report_params, "history_days_shown": days_shown},
             },
         )
-    except BaseException:
-        # no half-stored plan: the frames already written go with the failure
-        for frame_id in ids.values():
-            storage.delete_frame(frame_id)
-        raise
 
 
 def render_stored_plan(storage: Storage, plan: FrameRecord) -> str:
@@ -263,31 +261,29 @@ def plan_job(context: JobContext) -> dict[str, Any]:
     forecast = result.frames.get("forecast")
     zone = str(forecast["interval_start"].dt.tz) if forecast is not None else None
     t = config.targets
-    plan = store_plan(
-        storage,
-        result,
-        history_id=history_id,
-        name=name,
-        title=name,
-        window={
-            "start": summary["start"],
-            "end": summary["end"],
-            "weeks": int(summary["weeks"]),
-            "interval_minutes": int(summary["interval_minutes"]),
-            "timezone": zone,
-        },
-        report_params={
-            "model": t.model,
-            "service_level_target": t.service_level_target,
-            "max_abandon_rate": t.max_abandon_rate,
-        },
-        params={k: v for k, v in params.items() if k != "name"},
-    )
-    if storage.is_cancel_requested(context.job_id):
-        # cancelled while storing: a cancelled job leaves no plan behind
-        for frame_id in (*plan.meta["frames"].values(), plan.id):
-            storage.delete_frame(frame_id)
-        raise JobCancelled
+    with storage.transaction():
+        plan = store_plan(
+            storage,
+            result,
+            history_id=history_id,
+            name=name,
+            title=name,
+            window={
+                "start": summary["start"],
+                "end": summary["end"],
+                "weeks": int(summary["weeks"]),
+                "interval_minutes": int(summary["interval_minutes"]),
+                "timezone": zone,
+            },
+            report_params={
+                "model": t.model,
+                "service_level_target": t.service_level_target,
+                "max_abandon_rate": t.max_abandon_rate,
+            },
+            params={k: v for k, v in params.items() if k != "name"},
+        )
+        if storage.is_cancel_requested(context.job_id):
+            raise JobCancelled  # cancelled while storing: the rollback leaves no plan behind
     return {
         "plan_id": plan.id,
         "stages": dict(result.stages),

@@ -22,7 +22,7 @@ from planner.config import parse_config
 from planner.errors import InputError
 from planner.pipeline import STAGES, run_plan
 from planner.sample import SAMPLE_QUEUES, generate_sample_history
-from planner.storage import open_storage
+from planner.storage import Storage, open_storage
 from tests.api_helpers import finish_job
 
 START = "2025-03-31"
@@ -450,3 +450,72 @@ def test_a_plan_that_fails_to_store_leaves_no_frames(tmp_path: Path) -> None:
         assert storage.list_frames("plan") == []
     finally:
         storage.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Storage]:
+    """A migrated store on each backend (PostgreSQL skips when no server answers)."""
+    if request.param == "sqlite":
+        storage = open_storage(f"sqlite:///{tmp_path / 'store.sqlite3'}")
+    else:
+        storage = open_storage(
+            request.getfixturevalue("pg_url"), schema=request.getfixturevalue("pg_schema")
+        )
+    try:
+        yield storage
+    finally:
+        storage.dispose()
+
+
+def test_a_store_that_fails_part_way_leaves_nothing_of_the_plan(
+    store: Storage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from types import SimpleNamespace
+
+    frame = pd.DataFrame({"queue": ["sales"], "calls_forecast": [1.0]})
+    labels = ["forecast", "requirements", "roster", "coverage"]
+    result = SimpleNamespace(
+        frames={label: frame for label in labels},
+        summary=frame,
+        stages={},
+        notes=[],
+        seconds={},
+    )
+    observer = Storage(store.engine)  # another connection: what a client or a restart would see
+    write_frame = store.save_frame
+    seen_when_failing: list[str] = []
+
+    def failing_writer(kind: str, data: pd.DataFrame, **kwargs: object) -> object:
+        if kwargs["name"] == "p: requirements":  # the second of four frames
+            seen_when_failing.extend(r.name for r in observer.list_frames("plan_frame"))
+            raise OSError("disk full while writing p: requirements")
+        return write_frame(kind, data, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store, "save_frame", failing_writer)
+    with pytest.raises(OSError, match="p: requirements"):
+        store_plan(
+            store,
+            result,
+            history_id=None,
+            name="p",
+            title="p",
+            window={"start": "s", "end": "e", "weeks": 1, "interval_minutes": 15},
+            report_params={},
+            params={},
+        )
+    # had the server died at that moment, these are the frames it would have left behind
+    assert seen_when_failing == []
+    assert observer.list_frames("plan_frame") == [] and observer.list_frames("plan") == []
+    monkeypatch.undo()
+    stored = store_plan(
+        store,
+        result,
+        history_id=None,
+        name="p",
+        title="p",
+        window={"start": "s", "end": "e", "weeks": 1, "interval_minutes": 15},
+        report_params={},
+        params={},
+    )
+    assert sorted(stored.meta["frames"]) == sorted(labels)
+    assert len(observer.list_frames("plan_frame")) == len(labels)

@@ -78,6 +78,34 @@ def test_save_frame_rejects_unknown_kind(storage: Storage) -> None:
         storage.save_frame("pickles", _frame(), name="x")
 
 
+def test_transaction_commits_its_frames_together(storage: Storage) -> None:
+    observer = Storage(storage.engine)  # another connection, as another server thread sees it
+    with storage.transaction():
+        first = storage.save_frame("history", _frame(), name="first")
+        # a read inside the block flushes the row to the database and reads it back ...
+        pd.testing.assert_frame_equal(storage.load_frame(first.id), _frame())
+        second = storage.save_frame("forecast", _frame(), name="second", parent_id=first.id)
+        # ... yet no other connection sees either row before the commit
+        assert observer.get_frame(first.id) is None
+        assert observer.list_frames("forecast") == []
+    assert [r.id for r in observer.list_frames("history")] == [first.id]
+    assert [r.id for r in observer.list_frames("forecast")] == [second.id]
+
+
+def test_transaction_that_raises_stores_nothing(storage: Storage) -> None:
+    kept = storage.save_frame("history", _frame(), name="kept before the block")
+    with pytest.raises(RuntimeError, match="disk full"), storage.transaction():
+        storage.save_frame("forecast", _frame(), name="f", parent_id=kept.id)
+        with storage.transaction():  # joins the outer transaction: rolled back with it
+            storage.save_frame("roster", _frame(), name="r")
+            assert storage.delete_frame(kept.id) is True
+        raise RuntimeError("disk full")
+    assert storage.list_frames("forecast") == [] and storage.list_frames("roster") == []
+    assert storage.get_frame(kept.id) is not None  # the delete was rolled back too
+    # the store works normally after a rollback
+    assert storage.get_frame(storage.save_frame("history", _frame(), name="h").id) is not None
+
+
 def test_job_life_cycle(storage: Storage) -> None:
     job = storage.create_job("wait", {"seconds": 1})
     assert job.status == "queued"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import threading
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -48,7 +49,7 @@ FRAME_KINDS = (
 
 A whole-pipeline plan (``POST /plans``) is one ``plan`` frame (its KPI summary, with the stages,
 notes and the ids of its outputs in ``meta``) and one ``plan_frame`` per output, each with the
-plan's history as parent.
+plan's history as parent; all of them are written in one transaction (:meth:`Storage.transaction`).
 """
 
 JOB_STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
@@ -250,6 +251,9 @@ def open_storage(url: str, *, schema: str | None = None, run_migrations: bool = 
 class Storage:
     """Repository over the planner's tables; thread-safe (one session per call).
 
+    Each call commits on its own, except inside :meth:`transaction`, where the calls of that
+    thread share one transaction.
+
     Parameters
     ----------
     engine : sqlalchemy.Engine
@@ -259,11 +263,39 @@ class Storage:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        # the open transaction of each thread (see transaction()); threads never share one
+        self._local = threading.local()
 
     @contextmanager
     def _session(self) -> Iterator[Session]:
+        current: Session | None = getattr(self._local, "session", None)
+        if current is not None:  # inside transaction(): its commit or rollback decides
+            yield current
+            return
         with self._sessions.begin() as session:
             yield session
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Make every call of this thread inside the block one transaction: all or nothing.
+
+        The block's writes are committed together when it ends, and rolled back together when
+        it raises (or the process dies before it ends); other connections see none of them
+        before the commit. A ``transaction`` inside another joins the outer one.
+
+        Rows are sent at the commit (or earlier when a read inside the block needs them:
+        SQLAlchemy's autoflush), so on SQLite the database write lock is held for the commit,
+        not while the block serialises its frames.
+        """
+        if getattr(self._local, "session", None) is not None:
+            yield
+            return
+        with self._sessions.begin() as session:
+            self._local.session = session
+            try:
+                yield
+            finally:
+                self._local.session = None
 
     def dispose(self) -> None:
         """Close every pooled connection."""
