@@ -44,6 +44,8 @@ from planner.evaluate import (
     resolve_interval_minutes,
 )
 from planner.progress import ProgressCallback, report
+from planner.staffing import Model as StaffingModel
+from planner.staffing import StaffingTargets, required_agents
 
 __all__ = [
     "SUMMARY_COLUMNS",
@@ -141,7 +143,8 @@ class ScenarioComparison:
     requirements
         Staffing's requirements frame of each scenario, by name.
     notes
-        Stages left out and why, per scenario where it applies.
+        What was assumed or left out and why (no rules: no rostering; a scenario needing the
+        headcount without one), per scenario where it applies.
     """
 
     summary: pd.DataFrame
@@ -346,11 +349,7 @@ def run_scenarios(
                 name=f"scenario {scenario.name!r}: patience_seconds",
             )
     notes: list[str] = []
-    staffing = _import_stage("planner.staffing", "staffing", notes)
-    scheduling = None
-    if rules is not None:
-        scheduling = _import_stage("planner.scheduling", "scheduling", notes)
-    else:
+    if rules is None:
         notes.append(
             "scheduling not run (no rules given): re-staffed scenarios take staffing's "
             "agents_to_schedule as scheduled, a perfect roster"
@@ -369,15 +368,10 @@ def run_scenarios(
             "agents_scheduled"
         ].to_numpy()
     else:
-        if staffing is None:
-            raise InputError(
-                "scenarios: no current roster given and planner.staffing is not available to "
-                "derive one; pass current_agents"
-            )
-        base_required = _required(staffing, base_plan, base, model, minutes)
-        if scheduling is not None:
+        base_required = _required(base_plan, base, model, minutes)
+        if rules is not None:
             current, current_cost = _roster(
-                scheduling, base_required, rules, schedule_time_limit_seconds, seed, minutes
+                base_required, rules, schedule_time_limit_seconds, seed, minutes
             )
             notes.append("no current roster given: the baseline's requirements are rostered")
         else:
@@ -399,29 +393,18 @@ def run_scenarios(
         }
         plan, outside = _apply_forecast_overrides(base_plan, scenario)
         cost: pd.Series | None = None
-        required = None
-        if staffing is not None:
-            required = _required(staffing, plan, settings, model, minutes)
-            requirements[scenario.name] = required
+        required = _required(plan, settings, model, minutes)
+        requirements[scenario.name] = required
         if scenario.keep_roster:
             heads = current.copy()
             unchanged = not (
                 scenario.agents_lost or scenario.headcount_cap is not None or outside.any()
             )
             cost = current_cost if unchanged else None
-        elif required is None:
-            notes.append(
-                f"scenario {scenario.name!r} left out: it re-staffs and planner.staffing is not "
-                "available"
-            )
-            report(progress, "scenarios", step, len(runs))
-            continue
         else:
             heads = required["agents_to_schedule"].to_numpy().copy()
-            if scheduling is not None:
-                heads, cost = _roster(
-                    scheduling, required, rules, schedule_time_limit_seconds, seed, minutes
-                )
+            if rules is not None:
+                heads, cost = _roster(required, rules, schedule_time_limit_seconds, seed, minutes)
         heads = np.where(outside, 0, heads)
         if scenario.agents_lost:
             if headcount is None:
@@ -482,17 +465,6 @@ def run_scenarios(
     )
 
 
-def _import_stage(module: str, label: str, notes: list[str]) -> Any:
-    """The stage's module, or None with a note when it is not available."""
-    import importlib
-
-    try:
-        return importlib.import_module(module)
-    except ImportError as error:
-        notes.append(f"{label} stage not available ({error}): scenarios needing it are left out")
-        return None
-
-
 def _apply_forecast_overrides(
     plan: pd.DataFrame, scenario: Scenario
 ) -> tuple[pd.DataFrame, np.ndarray]:
@@ -538,16 +510,21 @@ def _apply_forecast_overrides(
 
 
 def _required(
-    staffing: Any, plan: pd.DataFrame, settings: dict[str, Any], model: str | None, minutes: int
+    plan: pd.DataFrame, settings: dict[str, Any], model: str | None, minutes: int
 ) -> pd.DataFrame:
     """Staffing's requirements for a scenario's forecast and settings."""
-    resolved = _resolve_model(model, settings["patience_seconds"]).replace("_", "-")
-    targets = staffing.StaffingTargets(
+    # evaluate spells the models with "_", staffing with "-".
+    resolved: StaffingModel = (
+        "erlang-a"
+        if _resolve_model(model, settings["patience_seconds"]) == "erlang_a"
+        else "erlang-c"
+    )
+    targets = StaffingTargets(
         service_level_target=settings["service_level_target"] or None,
         answer_target_seconds=settings["answer_target_seconds"],
         max_abandon_rate=settings["max_abandon_rate"] if resolved == "erlang-a" else None,
     )
-    return staffing.required_agents(
+    return required_agents(
         plan.loc[:, ["queue", "interval_start", "calls_forecast", "aht_seconds_forecast"]],
         targets,
         model=resolved,
@@ -558,7 +535,6 @@ def _required(
 
 
 def _roster(
-    scheduling: Any,
     required: pd.DataFrame,
     rules: Any,
     time_limit_seconds: float,
@@ -566,7 +542,10 @@ def _roster(
     minutes: int,
 ) -> tuple[np.ndarray, pd.Series]:
     """Roster the requirements; heads per interval (requirements' row order) and the cost."""
-    result = scheduling.build_roster(
+    # Imported here, not at the top: planner.scheduling loads OR-Tools, which only rostering needs.
+    from planner.scheduling import build_roster, split_coverage_by_queue
+
+    result = build_roster(
         required,
         rules,
         time_limit_seconds=time_limit_seconds,
@@ -576,7 +555,7 @@ def _roster(
     )
     coverage = result.coverage
     if "queue" in coverage.columns and set(coverage["queue"]) != set(required["queue"]):
-        coverage = scheduling.split_coverage_by_queue(coverage, required)
+        coverage = split_coverage_by_queue(coverage, required)
     heads = join_plan(required, coverage.loc[:, ["queue", "interval_start", "agents_scheduled"]])
     cost = pd.Series({"cost": result.summary.cost, "paid_hours": result.summary.paid_hours})
     return heads["agents_scheduled"].to_numpy(), cost
@@ -585,7 +564,7 @@ def _roster(
 def _summary_rows(
     name: str,
     evaluation: Evaluation,
-    required: pd.DataFrame | None,
+    required: pd.DataFrame,
     outside: np.ndarray,
     plan: pd.DataFrame,
     hours: float,
@@ -617,16 +596,13 @@ def _summary_rows(
         )
         for key in keys
     ]
-    if required is not None:
-        req = pd.Series(
-            required["agents_required"].to_numpy() * hours, index=required["queue"].to_numpy()
-        )
-        req_by = req.groupby(level=0).sum()
-        out["required_hours"] = [
-            float(req.sum()) if key == ALL_QUEUES else float(req_by.get(key, 0.0)) for key in keys
-        ]
-    else:
-        out["required_hours"] = np.nan
+    req = pd.Series(
+        required["agents_required"].to_numpy() * hours, index=required["queue"].to_numpy()
+    )
+    req_by = req.groupby(level=0).sum()
+    out["required_hours"] = [
+        float(req.sum()) if key == ALL_QUEUES else float(req_by.get(key, 0.0)) for key in keys
+    ]
     out["scheduled_hours"] = totals["scheduled_hours"].to_numpy()
     out["cost"] = out["scheduled_hours"] * cost_rate if cost_rate is not None else np.nan
     # The roster pools the queues: its cost belongs to the whole centre.

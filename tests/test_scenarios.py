@@ -95,6 +95,20 @@ def test_volume_scenario_equals_evaluating_the_scaled_forecast():
     )
 
 
+def test_kept_roster_still_reports_what_it_would_require():
+    # Staffing always runs (it is a core stage): a scenario evaluated with the current roster
+    # still gets its own requirements and required_hours, for its scaled forecast.
+    forecast = forecast_frame()
+    result = run_scenarios(forecast, [Scenario("v", volume_factor=1.1, keep_roster=True)], **BASE)
+    expected = base_requirements(forecast.assign(calls_forecast=forecast["calls_forecast"] * 1.1))
+    got = result.requirements["v"]
+    assert got["agents_required"].tolist() == expected["agents_required"].tolist()
+    required_hours = result.summary.set_index("scenario").loc["v", "required_hours"]
+    # 15-minute intervals: a quarter of an agent-hour per required agent.
+    assert required_hours == pytest.approx(expected["agents_required"].sum() * 0.25, abs=1e-9)
+    assert required_hours > result.summary.set_index("scenario").loc["baseline", "required_hours"]
+
+
 def test_lose_agents_shrinks_every_interval_in_proportion():
     forecast = forecast_frame()
     heads = base_requirements(forecast)["agents_to_schedule"].to_numpy()
