@@ -13,7 +13,6 @@
 | ``PLANNER_JOB_WORKERS`` | 1 | worker threads running jobs |
 | ``PLANNER_WORKERS`` | ``auto`` | local processes per job: ``auto``, 0 (the cores) or N |
 | ``PLANNER_DASK_ADDRESS`` | none | run a job's queues on this Dask scheduler instead |
-| ``PLANNER_ENABLE_DIAGNOSTIC_JOBS`` | ``false`` | allow the ``wait`` job (tests and smoke checks) |
 
 A forecast job forecasts its history queue by queue through ``planner.parallel`` (the backend of
 ``planner forecast --workers/--dask``). ``PLANNER_WORKERS=auto`` (the default) applies
@@ -82,7 +81,6 @@ class Settings:
     job_workers: int = 1
     workers: int | None = None
     dask_address: str | None = None
-    enable_diagnostic_jobs: bool = False
 
     @property
     def auth_enabled(self) -> bool:
@@ -133,5 +131,4 @@ class Settings:
             job_workers=_int(env, "PLANNER_JOB_WORKERS", cls.job_workers, 1, 64),
             workers=workers,
             dask_address=dask_address,
-            enable_diagnostic_jobs=_bool(env, "PLANNER_ENABLE_DIAGNOSTIC_JOBS"),
         )

@@ -18,7 +18,6 @@ from api.jobs import JobRunner
 from api.limits import BodySizeLimit
 from api.routes import (
     accuracy,
-    diagnostics,
     evaluations,
     forecasts,
     health,
@@ -71,7 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         for key in settings.api_keys:
             digest = key.removeprefix("sha256:") if key.startswith("sha256:") else hash_api_key(key)
             storage.add_api_key_hash(digest.lower(), label="PLANNER_API_KEYS")
-        runner = JobRunner(storage, settings, build_registry(settings))
+        runner = JobRunner(storage, settings, build_registry())
         app.state.storage = storage
         app.state.runner = runner
         app.state.api_key_hashes = storage.api_key_hashes()
@@ -101,8 +100,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     protected = {"dependencies": [Depends(require_api_key)], "responses": COMMON_RESPONSES}
     app.include_router(health.router)
     app.include_router(jobs.router, **protected)  # type: ignore[arg-type]
-    if settings.enable_diagnostic_jobs:
-        app.include_router(diagnostics.router, **protected)  # type: ignore[arg-type]
     for router in STAGE_ROUTERS.values():
         app.include_router(router, **protected)  # type: ignore[arg-type]
     return app

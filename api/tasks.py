@@ -11,7 +11,6 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from api.config import Settings
 from api.jobs import JobContext, JobFunction
 from api.plans import plan_job
 from planner.errors import InputError
@@ -22,7 +21,6 @@ __all__ = [
     "scenarios_job",
     "schedule_job",
     "time_limited",
-    "wait_job",
 ]
 
 
@@ -142,18 +140,6 @@ def forecast_job(context: JobContext) -> dict[str, Any]:
     }
 
 
-def wait_job(context: JobContext) -> dict[str, Any]:
-    """Diagnostic job: wait ``params['seconds']``, reporting progress every 0.1 s."""
-    seconds = float(context.params["seconds"])
-    steps = max(int(round(seconds * 10)), 1)
-    start = time.monotonic()
-    for step in range(steps):
-        context.progress("waiting", step, steps)
-        time.sleep(max(start + (step + 1) * seconds / steps - time.monotonic(), 0.0))
-    context.progress("waiting", steps, steps)
-    return {"waited_seconds": round(time.monotonic() - start, 3)}
-
-
 def schedule_job(context: JobContext) -> dict[str, Any]:
     """Solve a roster with ``planner.scheduling.build_roster`` and store roster and coverage."""
     import pandas as pd
@@ -264,14 +250,11 @@ def scenarios_job(context: JobContext) -> dict[str, Any]:
     return {"comparison_id": record.id, "scenarios": len(comparison.evaluations)}
 
 
-def build_registry(settings: Settings) -> dict[str, JobFunction]:
+def build_registry() -> dict[str, JobFunction]:
     """Job kinds available on this server, by name."""
-    registry: dict[str, JobFunction] = {
+    return {
         "forecast": forecast_job,
         "schedule": schedule_job,
         "scenarios": scenarios_job,
         "plan": plan_job,  # the whole pipeline (planner.pipeline.run_plan)
     }
-    if settings.enable_diagnostic_jobs:
-        registry["wait"] = wait_job
-    return registry

@@ -5,6 +5,7 @@ Runs every route through FastAPI's TestClient, on SQLite and (when a server answ
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -16,6 +17,7 @@ from api.config import Settings
 from api.main import create_app
 from planner.errors import ConfigError
 from planner.storage import hash_api_key
+from tests.wait_job import registry_with_wait_job, with_wait_route
 
 KEY = "test-key-0123456789abcdef"
 
@@ -34,10 +36,8 @@ STAGES = (
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def settings(request: pytest.FixtureRequest, tmp_path) -> Settings:
-    """Settings with the diagnostic job on, on each database backend."""
-    base = Settings(
-        database_url=f"sqlite:///{tmp_path / 'api.sqlite3'}", enable_diagnostic_jobs=True
-    )
+    """Default settings on each database backend."""
+    base = Settings(database_url=f"sqlite:///{tmp_path / 'api.sqlite3'}")
     if request.param == "postgresql":
         return replace(
             base,
@@ -49,7 +49,21 @@ def settings(request: pytest.FixtureRequest, tmp_path) -> Settings:
 
 @pytest.fixture
 def client(settings: Settings) -> Iterator[TestClient]:
+    """The product app, as ``planner serve`` runs it."""
     with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+def _wait_app(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> TestClient:
+    """A client of the app plus the test-only ``wait`` job and ``POST /test/wait``."""
+    monkeypatch.setattr("api.main.build_registry", registry_with_wait_job)
+    return TestClient(with_wait_route(create_app(settings)))
+
+
+@pytest.fixture
+def wait_client(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
+    """The app with the test-only ``wait`` job (tests/wait_job.py), for the job machinery."""
+    with _wait_app(settings, monkeypatch) as test_client:
         yield test_client
 
 
@@ -70,7 +84,7 @@ def test_health_reports_database_and_stages(client: TestClient, settings: Settin
     assert body["status"] == "ok" and body["database_ok"] is True
     assert body["database"] == ("postgresql" if "postgresql" in settings.database_url else "sqlite")
     assert body["routes"] == list(STAGES)
-    assert body["job_kinds"] == ["forecast", "plan", "scenarios", "schedule", "wait"]
+    assert body["job_kinds"] == ["forecast", "plan", "scenarios", "schedule"]
 
 
 def test_every_stage_is_mounted(client: TestClient) -> None:
@@ -79,30 +93,30 @@ def test_every_stage_is_mounted(client: TestClient) -> None:
         assert any(path.startswith(f"/{stage}") for path in paths), stage
 
 
-def test_job_runs_reports_progress_and_result(client: TestClient) -> None:
-    accepted = client.post("/diagnostics/wait", json={"seconds": 0.6})
+def test_job_runs_reports_progress_and_result(wait_client: TestClient) -> None:
+    accepted = wait_client.post("/test/wait", json={"seconds": 0.6})
     assert accepted.status_code == 202
     job_id = accepted.json()["id"]
     assert accepted.json()["status"] in {"queued", "running"}
-    running = _wait_for(client, job_id, {"running"})
+    running = _wait_for(wait_client, job_id, {"running"})
     assert running["started_at"] is not None
-    done = _wait_for(client, job_id, {"succeeded"})
+    done = _wait_for(wait_client, job_id, {"succeeded"})
     assert done["progress"] == {"description": "waiting", "done": 6, "total": 6}
     assert done["result"]["waited_seconds"] == pytest.approx(0.6, abs=0.5)
-    listed = client.get("/jobs", params={"status": "succeeded"}).json()
+    listed = wait_client.get("/jobs", params={"status": "succeeded"}).json()
     assert [job["id"] for job in listed] == [job_id]
 
 
-def test_cancel_running_and_queued_jobs(client: TestClient) -> None:
-    first = client.post("/diagnostics/wait", json={"seconds": 30}).json()["id"]
-    second = client.post("/diagnostics/wait", json={"seconds": 30}).json()["id"]  # queued: 1 worker
-    _wait_for(client, first, {"running"})
-    queued = client.post(f"/jobs/{second}/cancel")
+def test_cancel_running_and_queued_jobs(wait_client: TestClient) -> None:
+    first = wait_client.post("/test/wait", json={"seconds": 30}).json()["id"]
+    second = wait_client.post("/test/wait", json={"seconds": 30}).json()["id"]  # queued: 1 worker
+    _wait_for(wait_client, first, {"running"})
+    queued = wait_client.post(f"/jobs/{second}/cancel")
     assert queued.status_code == 200 and queued.json()["status"] == "cancelled"
-    assert client.post(f"/jobs/{first}/cancel").json()["cancel_requested"] is True
-    cancelled = _wait_for(client, first, {"cancelled"}, timeout_s=5)
+    assert wait_client.post(f"/jobs/{first}/cancel").json()["cancel_requested"] is True
+    cancelled = _wait_for(wait_client, first, {"cancelled"}, timeout_s=5)
     assert cancelled["error"] == "cancelled by request"
-    assert client.post(f"/jobs/{first}/cancel").json()["status"] == "cancelled"
+    assert wait_client.post(f"/jobs/{first}/cancel").json()["status"] == "cancelled"
 
 
 @pytest.mark.parametrize(
@@ -126,9 +140,9 @@ def test_unknown_job_is_404_naming_job_id(client: TestClient, method: str, path:
     ids=["negative", "over-bound", "unknown-field", "missing"],
 )
 def test_bad_request_fields_are_422_naming_the_field(
-    client: TestClient, body: dict, field: str
+    wait_client: TestClient, body: dict, field: str
 ) -> None:
-    answer = client.post("/diagnostics/wait", json=body)
+    answer = wait_client.post("/test/wait", json=body)
     assert answer.status_code == 422
     assert answer.json()["detail"][0]["loc"][-1] == field
 
@@ -138,9 +152,9 @@ def test_bad_query_parameter_is_422(client: TestClient) -> None:
     assert answer.status_code == 422 and answer.json()["detail"][0]["loc"] == ["query", "limit"]
 
 
-def test_malformed_json_is_422(client: TestClient) -> None:
-    answer = client.post(
-        "/diagnostics/wait", content=b"{not json", headers={"content-type": "application/json"}
+def test_malformed_json_is_422(wait_client: TestClient) -> None:
+    answer = wait_client.post(
+        "/test/wait", content=b"{not json", headers={"content-type": "application/json"}
     )
     assert answer.status_code == 422 and answer.json()["detail"][0]["loc"][0] == "body"
 
@@ -149,9 +163,7 @@ def test_malformed_json_is_422(client: TestClient) -> None:
 def test_api_keys_guard_every_route_but_health(tmp_path, auth_setting: str) -> None:
     configured = KEY if auth_setting == "plain" else f"sha256:{hash_api_key(KEY)}"
     settings = Settings(
-        database_url=f"sqlite:///{tmp_path / 'auth.sqlite3'}",
-        api_keys=(configured,),
-        enable_diagnostic_jobs=True,
+        database_url=f"sqlite:///{tmp_path / 'auth.sqlite3'}", api_keys=(configured,)
     )
     with TestClient(create_app(settings)) as client:
         assert client.get("/health").status_code == 200
@@ -160,8 +172,18 @@ def test_api_keys_guard_every_route_but_health(tmp_path, auth_setting: str) -> N
         wrong = client.get("/jobs", headers={"X-API-Key": "wrong-key-0123456789"})
         assert wrong.status_code == 401 and "not a valid API key" in wrong.json()["detail"]
         assert client.get("/jobs", headers={"X-API-Key": KEY}).status_code == 200
-        started = client.post("/diagnostics/wait", json={"seconds": 0}, headers={"X-API-Key": KEY})
-        assert started.status_code == 202
+        # the key is checked before the body or the ids are: every other operation answers 401
+        operations = [
+            (method, re.sub(r"\{[^}]+\}", "x", path))
+            for path, methods in client.get("/openapi.json").json()["paths"].items()
+            for method in methods
+            if path != "/health"
+        ]
+        assert len(operations) > 20
+        refused = {(m, path): client.request(m, path).status_code for m, path in operations}
+        assert refused == {operation: 401 for operation in operations}
+        guarded = client.post("/staffing", json={}, headers={"X-API-Key": KEY})
+        assert guarded.status_code == 422  # past the key check, the body is validated
         stored = client.app.state.storage.api_key_hashes()
     assert stored == frozenset({hash_api_key(KEY)})  # the digest is stored, never the key
 
@@ -172,26 +194,22 @@ def test_require_api_key_without_keys_refuses_everything(tmp_path) -> None:
         assert client.get("/jobs", headers={"X-API-Key": KEY}).status_code == 401
 
 
-def test_request_body_over_the_limit_is_413(tmp_path) -> None:
-    settings = Settings(
-        database_url=f"sqlite:///{tmp_path / 'l.sqlite3'}",
-        max_request_bytes=2048,
-        enable_diagnostic_jobs=True,
-    )
-    with TestClient(create_app(settings)) as client:
+def test_request_body_over_the_limit_is_413(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'l.sqlite3'}", max_request_bytes=2048)
+    with _wait_app(settings, monkeypatch) as client:
         body = b'{"seconds": 1, "pad": "' + b"x" * 4096 + b'"}'
         by_header = client.post(
-            "/diagnostics/wait", content=body, headers={"content-type": "application/json"}
+            "/test/wait", content=body, headers={"content-type": "application/json"}
         )
         assert by_header.status_code == 413
         assert "PLANNER_MAX_REQUEST_BYTES" in by_header.json()["detail"]
         streamed = client.post(
-            "/diagnostics/wait",
+            "/test/wait",
             content=iter([body[:1500], body[1500:]]),  # chunked: no content-length header
             headers={"content-type": "application/json"},
         )
         assert streamed.status_code == 413
-        assert client.post("/diagnostics/wait", json={"seconds": 0}).status_code == 202
+        assert client.post("/test/wait", json={"seconds": 0}).status_code == 202
 
 
 @pytest.mark.parametrize(
@@ -225,12 +243,12 @@ def test_settings_from_env() -> None:
             "PLANNER_API_KEYS": f"{KEY}, sha256:{'a' * 64}",
             "PLANNER_MAX_ROWS": "100",
             "PLANNER_MAX_FIT_SECONDS": "30",
-            "PLANNER_ENABLE_DIAGNOSTIC_JOBS": "yes",
+            "PLANNER_REQUIRE_API_KEY": "yes",
         }
     )
     assert settings.database_url == "sqlite:///x.sqlite3"
     assert settings.api_keys == (KEY, "sha256:" + "a" * 64) and settings.auth_enabled
-    assert (settings.max_rows, settings.max_fit_seconds, settings.enable_diagnostic_jobs) == (
+    assert (settings.max_rows, settings.max_fit_seconds, settings.require_api_key) == (
         100,
         30,
         True,
@@ -240,9 +258,9 @@ def test_settings_from_env() -> None:
 
 def test_openapi_schema_has_examples_and_forbids_extra_fields(client: TestClient) -> None:
     schema = client.get("/openapi.json").json()
-    wait = schema["components"]["schemas"]["WaitRequest"]
-    assert wait["additionalProperties"] is False
-    assert wait["properties"]["seconds"]["maximum"] == 600
+    staffing = schema["components"]["schemas"]["StaffingRequest"]
+    assert staffing["additionalProperties"] is False
+    assert staffing["properties"]["answer_target_seconds"]["maximum"] == 3600
     assert schema["components"]["schemas"]["JobOut"]["examples"]
 
 

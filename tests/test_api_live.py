@@ -1,8 +1,10 @@
 """The real server process: restart after a kill mid-job, and schemathesis over its live schema.
 
-Each test starts ``planner serve`` (uvicorn) in a subprocess on a free loopback port and talks
-HTTP to it; nothing leaves 127.0.0.1. Both are marked slow (a few server start-ups, ~30 s on a
-busy 2-core machine) and run in CI with everything else.
+Each test starts a server (uvicorn) in a subprocess on a free loopback port and talks HTTP to it;
+nothing leaves 127.0.0.1. The schema test runs ``planner serve``; the restart test runs the same
+app plus the test-only ``wait`` job (``python -m tests.wait_job``, see tests/wait_job.py). Both
+are marked slow (a few server start-ups, ~30 s on a busy 2-core machine) and run in CI with
+everything else.
 """
 
 from __future__ import annotations
@@ -34,16 +36,24 @@ def _free_port() -> int:
 
 
 class Server:
-    """A ``planner serve`` subprocess on 127.0.0.1."""
+    """A ``planner serve`` subprocess on 127.0.0.1, or with ``wait_job`` the test app."""
 
-    def __init__(self, database_url: str, port: int, env: dict[str, str], log: Path) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        port: int,
+        env: dict[str, str],
+        log: Path,
+        *,
+        wait_job: bool = False,
+    ) -> None:
         self.base_url = f"http://127.0.0.1:{port}"
         self.log = log
+        program = ["tests.wait_job"] if wait_job else ["planner.cli", "serve"]
         command = [
             sys.executable,
             "-m",
-            "planner.cli",
-            "serve",
+            *program,
             "--port",
             str(port),
             "--database-url",
@@ -93,20 +103,20 @@ def _wait_for(client: httpx.Client, job_id: str, statuses: set[str], timeout_s: 
 @pytest.mark.slow
 def test_kill_mid_job_then_restart_keeps_finished_work_and_fails_the_running_job(tmp_path) -> None:
     database_url = f"sqlite:///{tmp_path / 'live.sqlite3'}"
-    env = {"PLANNER_ENABLE_DIAGNOSTIC_JOBS": "1", "PLANNER_JOB_WORKERS": "1"}
+    env = {"PLANNER_JOB_WORKERS": "1"}
     port = _free_port()
-    server = Server(database_url, port, env, tmp_path / "server.log")
+    server = Server(database_url, port, env, tmp_path / "server.log", wait_job=True)
     try:
         with httpx.Client(base_url=server.base_url, timeout=10) as client:
-            finished = client.post("/diagnostics/wait", json={"seconds": 0.2}).json()["id"]
+            finished = client.post("/test/wait", json={"seconds": 0.2}).json()["id"]
             assert _wait_for(client, finished, {"succeeded"})["result"]["waited_seconds"] > 0
             starts = pd.date_range("2026-03-02 08:00", periods=16, freq="30min", tz="UTC")
             rows = [{"interval_start": t.isoformat(), "calls_offered": 5} for t in starts]
             history = client.post("/history", json={"name": "kept", "rows": rows})
             assert history.status_code == 201
             history_id = history.json()["history"]["id"]
-            long_job = client.post("/diagnostics/wait", json={"seconds": 120}).json()["id"]
-            queued_job = client.post("/diagnostics/wait", json={"seconds": 0.2}).json()["id"]
+            long_job = client.post("/test/wait", json={"seconds": 120}).json()["id"]
+            queued_job = client.post("/test/wait", json={"seconds": 0.2}).json()["id"]
             running = _wait_for(client, long_job, {"running"})
             deadline = time.monotonic() + 10
             while running["progress"]["done"] < 2 and time.monotonic() < deadline:
@@ -116,7 +126,7 @@ def test_kill_mid_job_then_restart_keeps_finished_work_and_fails_the_running_job
             assert client.get(f"/jobs/{queued_job}").json()["status"] == "queued"
         server.kill()
 
-        server = Server(database_url, port, env, tmp_path / "server.log")
+        server = Server(database_url, port, env, tmp_path / "server.log", wait_job=True)
         with httpx.Client(base_url=server.base_url, timeout=10) as client:
             dead = client.get(f"/jobs/{long_job}").json()
             assert dead["status"] == "failed"
@@ -142,7 +152,6 @@ def live_server(tmp_path_factory) -> Iterator[Server]:
             "PLANNER_MAX_ROWS": "2000",
             "PLANNER_MAX_REQUEST_BYTES": str(1 << 20),
             "PLANNER_API_KEYS": LIVE_KEY,
-            "PLANNER_ENABLE_DIAGNOSTIC_JOBS": "1",
         },
         folder / "server.log",
     )
