@@ -973,7 +973,8 @@ def _parse_timestamps(
             raise InputError(
                 f"{rows.source}: {label} has no UTC offset (e.g. {str(parsed.iloc[0])!r}), so its "
                 "time zone is unknown; expected the centre's time zone: pass --tz (or tz=), "
-                "e.g. --tz Europe/London"
+                "e.g. --tz Europe/London, or give zone-aware date-times "
+                "(Series.dt.tz_localize('Europe/London'))"
             )
         parsed = _localise(parsed, tz, queue_codes, rows, label, notes)
     else:

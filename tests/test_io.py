@@ -1140,3 +1140,15 @@ def test_a_zone_aware_frame_gets_no_advice_to_pass_tz() -> None:
     load = validate_history(frame, source="frame")
     assert not any("--tz" in note for note in load.notes)
     assert str(load.frame["interval_start"].dt.tz) == "Europe/London"
+
+
+def test_naive_frame_without_tz_says_how_to_localise():
+    frame = pd.DataFrame(
+        {
+            "queue": ["q", "q"],
+            "interval_start": pd.to_datetime(["2024-01-01 08:00", "2024-01-01 08:15"]),
+            "calls_offered": [1, 2],
+        }
+    )
+    with pytest.raises(InputError, match=r"no UTC offset .*tz_localize"):
+        validate_history(frame)
