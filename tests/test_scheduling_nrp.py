@@ -7,12 +7,17 @@ The instances here are written in the test, in the benchmark's text format; noth
 from __future__ import annotations
 
 import itertools
+import random
+import time
 
 import pytest
 
-from planner.errors import InputError
+from planner.errors import InfeasibleError, InputError
 from planner.scheduling.nrp import (
     OFF,
+    _construct_by_employees,
+    _roster_from_values,
+    _sweep_employees,
     add_max_run,
     add_min_run,
     evaluate_nrp_roster,
@@ -256,7 +261,7 @@ def test_hand_computable_optimum() -> None:
     # of {0,1,2,4,5,6} with at most 5 in a row and no isolated day off inside (min off 1 is free)
     # exist (0,1,2,4,5), so the optimum is 200.
     instance = parse_nrp_instance(ONE_EMPLOYEE)
-    solution = solve_nrp(instance, time_limit_seconds=10, first_pass_fraction=1.0, random_seed=1)
+    solution = solve_nrp(instance, time_limit_seconds=10, random_seed=1)
     assert solution.objective == 200
     assert solution.best_bound == 200
     assert solution.status == "OPTIMAL"
@@ -270,6 +275,17 @@ def test_model_optimum_equals_brute_force_of_checker() -> None:
     # Independent of the model: enumerate every roster of the two-employee week (3^14), keep the
     # feasible ones by the checker, take the least penalty; the model must prove the same value.
     instance = parse_nrp_instance(TWO_EMPLOYEES)
+    best = _brute_force_optimum(instance)
+    solution = solve_nrp(instance, time_limit_seconds=20)
+    assert solution.status == "OPTIMAL"
+    assert solution.objective == best
+    evaluation = evaluate_nrp_roster(instance, solution.roster)
+    assert evaluation.feasible
+    assert evaluation.penalty == solution.objective
+
+
+def _brute_force_optimum(instance) -> int:
+    """Least penalty over every feasible roster of a two-employee week (3^14 rosters)."""
     best = None
     rows = {
         e: [row for row in itertools.product((OFF, 0, 1), repeat=7) if _row_ok(instance, e, row)]
@@ -281,12 +297,30 @@ def test_model_optimum_equals_brute_force_of_checker() -> None:
             if evaluation.feasible and (best is None or evaluation.penalty < best):
                 best = evaluation.penalty
     assert best is not None
-    solution = solve_nrp(instance, time_limit_seconds=20, first_pass_fraction=1.0)
-    assert solution.status == "OPTIMAL"
-    assert solution.objective == best
-    evaluation = evaluate_nrp_roster(instance, solution.roster)
-    assert evaluation.feasible
-    assert evaluation.penalty == solution.objective
+    return best
+
+
+@pytest.mark.slow
+def test_construction_then_sweeps_reach_the_optimum_of_two_employees() -> None:
+    # With two employees a pair sweep re-optimises the whole roster, so sweeps must end at the
+    # brute-force optimum (they stop at a local optimum for pairs). They start from a legal but
+    # poor roster: one built against the opposite cover (the hard rules do not depend on cover).
+    instance = parse_nrp_instance(TWO_EMPLOYEES)
+    cover_start = TWO_EMPLOYEES.index("SECTION_COVER")
+    opposite = TWO_EMPLOYEES[:cover_start] + TWO_EMPLOYEES[cover_start:].replace(
+        ",1,100,1", ",0,100,100"
+    ).replace(",1,30,1", ",0,30,100")
+    deadline = time.perf_counter() + 20
+    values = _construct_by_employees(parse_nrp_instance(opposite), deadline, seed=0)
+    start = evaluate_nrp_roster(instance, _roster_from_values(values))
+    assert start.feasible
+    assert start.penalty > _brute_force_optimum(instance)
+    values, objective = _sweep_employees(
+        instance, values, start.penalty, deadline, random.Random(0)
+    )
+    evaluation = evaluate_nrp_roster(instance, _roster_from_values(values))
+    assert evaluation.feasible and evaluation.penalty == objective <= start.penalty
+    assert objective == _brute_force_optimum(instance)
 
 
 def _row_ok(instance, e: int, row) -> bool:
@@ -363,3 +397,28 @@ def test_complete_hint_reproduces_checker_penalty(roster: list[list[int]]) -> No
     status = solver.solve(nrp.model)
     assert status == cp_model.OPTIMAL
     assert solver.objective_value == evaluation.penalty
+
+
+@pytest.mark.slow
+def test_employee_whose_own_rules_admit_no_roster_is_named() -> None:
+    # B must work at least 3,000 minutes but may work at most 2,880: no roster exists for B alone
+    text = TWO_EMPLOYEES.replace("B,D=4|N=7,2880,1080,4,2,1,1", "B,D=4|N=7,2880,3000,4,2,1,1")
+    with pytest.raises(InfeasibleError, match=r"employee B: no roster meets their own hard rules"):
+        solve_nrp(parse_nrp_instance(text), time_limit_seconds=5)
+
+
+@pytest.mark.slow
+def test_sweeps_alone_give_a_legal_roster_no_worse_than_construction() -> None:
+    # construction_fraction close to 1 leaves the whole model half a second: the roster must
+    # still meet every hard rule and the bound may not exceed the objective
+    instance = parse_nrp_instance(TWO_EMPLOYEES)
+    solution = solve_nrp(instance, time_limit_seconds=2, polish_fraction=0.75)
+    evaluation = evaluate_nrp_roster(instance, solution.roster)
+    assert evaluation.feasible
+    assert evaluation.penalty == solution.objective
+    assert solution.best_bound <= solution.objective
+
+
+def test_construction_fraction_out_of_range() -> None:
+    with pytest.raises(InputError, match="polish_fraction must be in"):
+        solve_nrp(parse_nrp_instance(ONE_EMPLOYEE), polish_fraction=1.0)

@@ -31,6 +31,7 @@ windows found in rostering. The generic sequence builders (:func:`add_max_run`,
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -949,23 +950,145 @@ def _build_neighbourhood(
     return model, works
 
 
-def _day_penalties(instance: NrpInstance, values: list[list[list[int]]]) -> list[int]:
-    """1 + the penalty attributable to each day (cover lines and requests of that day)."""
-    index = {s.shift_id: i for i, s in enumerate(instance.shifts)}
-    row = {e.employee_id: i for i, e in enumerate(instance.employees)}
-    per_day = [1] * instance.horizon_days
-    for line in instance.cover:
-        s = index[line.shift_id]
-        heads = sum(values[e][line.day][s] for e in range(len(values)))
-        per_day[line.day] += line.weight_under * max(0, line.requirement - heads)
-        per_day[line.day] += line.weight_over * max(0, heads - line.requirement)
-    for request in instance.shift_on_requests:
-        if not values[row[request.employee_id]][request.day][index[request.shift_id]]:
-            per_day[request.day] += request.weight
-    for request in instance.shift_off_requests:
-        if values[row[request.employee_id]][request.day][index[request.shift_id]]:
-            per_day[request.day] += request.weight
-    return per_day
+def _reoptimise_employees(
+    instance: NrpInstance,
+    values: list[list[list[int]]],
+    employees: Sequence[int],
+    seconds: float,
+    seed: int,
+) -> tuple[str, list[list[list[int]]] | None]:
+    """Best rosters for ``employees`` over the whole horizon, every other employee fixed.
+
+    An exact best response: the residual model (:func:`_build_neighbourhood`) holds only these
+    employees' cells and their own hard rules, and its objective is the roster's penalty up to a
+    constant. Returns the CP-SAT status name and the new 0/1 values, shape (e, d, s), or None
+    when no roster was found (the status says whether none exists or time ran out).
+    """
+    free = [(e, d) for e in employees for d in range(instance.horizon_days)]
+    model, works = _build_neighbourhood(instance, values, free)
+    # one worker: these models are small, and a second thread costs more than it finds
+    solver, status = _solve_once(model, seconds, 1, seed, False, light=True)
+    name = solver.status_name(status)
+    if name not in ("OPTIMAL", "FEASIBLE"):
+        return name, None
+    candidate = [[list(day) for day in row] for row in values]
+    for (e, d), row in works.items():
+        candidate[e][d] = [
+            int(item) if isinstance(item, bool) else int(solver.boolean_value(item)) for item in row
+        ]
+    return name, candidate
+
+
+def _construct_by_employees(
+    instance: NrpInstance, deadline: float, seed: int
+) -> list[list[list[int]]]:
+    """First roster: each employee in turn gets the best roster against the cover still open.
+
+    Every roster this returns meets every hard rule, since the hard rules are per employee.
+    Raises :class:`InfeasibleError` naming the employee whose own rules admit no roster.
+    """
+    from planner.errors import InfeasibleError
+
+    n_days, n_shifts = instance.horizon_days, len(instance.shifts)
+    values = [[[0] * n_shifts for _ in range(n_days)] for _ in instance.employees]
+    for e, employee in enumerate(instance.employees):
+        # each employee gets at least a second: a roster must exist before the search can start
+        seconds = max(1.0, deadline - time.perf_counter())
+        status, candidate = _reoptimise_employees(instance, values, [e], seconds, seed)
+        if candidate is None:
+            reason = (
+                "no roster meets their own hard rules"
+                if status == "INFEASIBLE"
+                else f"no roster found within {seconds:.1f} s (CP-SAT status {status})"
+            )
+            raise InfeasibleError(
+                f"instance {instance.name}: employee {employee.employee_id}: {reason} (days off "
+                f"{list(instance.days_off.get(employee.employee_id, ()))}, "
+                f"{employee.min_total_minutes}-{employee.max_total_minutes} minutes, "
+                f"{employee.min_consecutive_shifts}-{employee.max_consecutive_shifts} shifts in a "
+                f"row, at least {employee.min_consecutive_days_off} days off in a row, at most "
+                f"{employee.max_weekends} weekends)"
+            )
+        values = candidate
+    return values
+
+
+def _sweep_employees(
+    instance: NrpInstance,
+    values: list[list[list[int]]],
+    objective: int,
+    deadline: float,
+    rng: Any,
+) -> tuple[list[list[list[int]]], int]:
+    """Best responses of single employees, then of pairs, in random order, until the deadline.
+
+    Returns the best roster seen (0/1 values, shape (e, d, s)) and its penalty by the checker.
+    Pairs start after a full sweep of single employees that improved nothing (a local optimum
+    for one-employee moves).
+    """
+    n_employees = len(instance.employees)
+    group = 1
+    while time.perf_counter() < deadline:
+        order = list(range(n_employees))
+        rng.shuffle(order)
+        start = objective
+        for first in range(0, n_employees, group):
+            remaining = deadline - time.perf_counter()
+            if remaining < 0.05:
+                break
+            _, candidate = _reoptimise_employees(
+                instance,
+                values,
+                order[first : first + group],
+                min(2.0, remaining),
+                rng.randrange(1 << 30),
+            )
+            if candidate is None:
+                continue
+            evaluation = evaluate_nrp_roster(instance, _roster_from_values(candidate))
+            if evaluation.feasible and evaluation.penalty <= objective:
+                values, objective = candidate, evaluation.penalty
+        if objective == start:
+            if group == 2:
+                break  # a local optimum for pairs too: leave the rest to the whole model
+            group = 2
+    return values, objective
+
+
+def _solve_whole_model(
+    instance: NrpInstance,
+    values: list[list[list[int]]] | None,
+    seconds: float,
+    num_workers: int,
+    seed: int,
+    subsolvers: Sequence[str],
+    log: bool,
+    callback: Any,
+) -> tuple[list[list[list[int]]] | None, float, bool]:
+    """One CP-SAT solve of the whole model, hinted from ``values`` when given.
+
+    Returns the solution's 0/1 values (None when none was found), the proven lower bound and
+    whether CP-SAT proved its solution optimal.
+    """
+    from ortools.sat.python import cp_model
+
+    nrp = build_nrp_model(instance)
+    if values is not None:
+        nrp.add_complete_hint(instance, values)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = num_workers
+    solver.parameters.random_seed = seed
+    solver.parameters.max_time_in_seconds = max(0.1, seconds)
+    solver.parameters.log_search_progress = log
+    solver.parameters.subsolvers.extend(subsolvers)
+    status = solver.solve(nrp.model, callback) if callback else solver.solve(nrp.model)
+    bound = solver.best_objective_bound
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None, bound, False
+    solution = [
+        [[int(solver.boolean_value(lit)) for lit in day] for day in row] for row in nrp.works
+    ]
+    return solution, bound, status == cp_model.OPTIMAL
 
 
 def solve_nrp(
@@ -974,209 +1097,134 @@ def solve_nrp(
     time_limit_seconds: float = 60.0,
     num_workers: int = 2,
     random_seed: int = 0,
-    first_pass_fraction: float = 0.1,
-    neighbourhood_seconds: float = 0.5,
-    stall_fraction: float = 0.15,
+    polish_fraction: float = 0.25,
+    full_model_subsolvers: Sequence[str] = ("max_lp",),
     progress: ProgressCallback | None = None,
     log_search_progress: bool = False,
 ) -> NrpSolution:
-    """Solve an instance with CP-SAT and return the best roster found with its proven bound.
+    """Solve an instance and return the best roster found with its proven lower bound.
 
-    Two phases. First the whole model (:func:`build_nrp_model`) is solved for
-    ``first_pass_fraction`` of the time limit (longer if it has no roster yet); this gives a first
-    roster and the proven lower bound, and stops there when it is optimal. Then, for the rest of
-    the time, a large-neighbourhood search that knows the problem's shape: each step frees either
-    a few employees over the whole horizon (half on duty and half off on a day drawn by its
-    penalty), or every employee (or a random half) over a window of days around such a day;
-    builds the residual model of just those cells, every other cell fixed to the incumbent; and
-    solves it with CP-SAT from the incumbent as a hint. A step is kept when the independent
-    checker finds the new roster feasible and no worse. Neighbourhoods grow when solved to
-    optimality quickly and shrink when they time out. When the search stalls, CP-SAT gets the
-    whole model again with the incumbent as a complete hint (other neighbourhoods, and a chance to
-    raise the bound). The bound reported is the best proven by the whole-model solves (or the
-    objective, when a solve over every cell proved optimality).
+    1. The whole model (:func:`build_nrp_model`) for ``1 - polish_fraction`` of the time limit.
+       Its full-model subsolvers default to ``max_lp``: the linear relaxation of every clause and
+       at-most-one, with cuts, which proves bounds within 1 % of the optimum on most Curtois & Qu
+       instances where CP-SAT's default LP proves 1-30 against optima of 1,000-4,600; the other
+       workers run CP-SAT's neighbourhood searches. Should it find no roster, one is built
+       employee by employee (:func:`_construct_by_employees`).
+    2. Employee sweeps (:func:`_sweep_employees`): exact best responses of single employees, then
+       pairs, over the whole horizon with everyone else fixed. CP-SAT's own neighbourhoods rarely
+       free one employee's whole month, and on the largest instances this cuts the penalty by a
+       sixth in seconds (Instance12: 6,889 -> 5,780 in 14 s).
+    3. When the sweeps reach a local optimum with time left, the whole model again from the sweep
+       roster as a complete hint, until the time limit.
+
+    Every roster is judged by the independent checker (:func:`evaluate_nrp_roster`), never by a
+    model's objective value.
 
     Parameters
     ----------
     instance : NrpInstance
     time_limit_seconds : float
-        Wall-clock limit of the whole solve (seconds).
+        Wall-clock limit of the whole solve (seconds); building a first roster employee by
+        employee may overrun it on an instance where CP-SAT found none in its share.
     num_workers : int
-        CP-SAT worker threads in every solve.
+        CP-SAT worker threads of the whole-model solves (the sweeps use one).
     random_seed : int
-        Seed of CP-SAT and of the neighbourhood choice.
-    first_pass_fraction : float
-        Share of the time limit given to the whole-model pass, in (0, 1].
-    neighbourhood_seconds : float
-        Time limit of one neighbourhood solve (seconds).
-    stall_fraction : float
-        When no step has improved for this share of the time limit, the whole model is solved
-        from the incumbent (as a complete hint) for that long again.
+        Seed of CP-SAT and of the sweep order.
+    polish_fraction : float
+        Share of the time limit kept for the sweeps and the hinted re-solve, in [0, 1).
+    full_model_subsolvers : sequence of str
+        CP-SAT full-model subsolver names (``SatParameters.subsolvers``); empty for CP-SAT's
+        default portfolio.
     progress : ProgressCallback, optional
         Called with ("nrp <name> objective=... bound=...", elapsed_seconds, time_limit_seconds)
-        after the first pass and after each improvement.
+        at each CP-SAT solution and after the sweeps.
     log_search_progress : bool
-        Let CP-SAT log the first pass to stdout (adapters and benchmarks only).
+        Let CP-SAT log its whole-model solves to stdout (adapters and benchmarks only).
 
     Raises
     ------
     InputError
-        When ``time_limit_seconds`` or ``first_pass_fraction`` is out of range.
+        When ``time_limit_seconds`` or ``polish_fraction`` is out of range.
     InfeasibleError
-        When the hard rules admit no roster or no roster was found in the first pass.
+        When an employee's own hard rules admit no roster (named in the message).
     """
     import random
 
-    from ortools.sat.python import cp_model
-
-    from planner.errors import InfeasibleError
-
     if not time_limit_seconds > 0:
         raise InputError(f"time_limit_seconds must be > 0, got {time_limit_seconds}")
-    if not 0 < first_pass_fraction <= 1:
-        raise InputError(f"first_pass_fraction must be in (0, 1], got {first_pass_fraction}")
+    if not 0 <= polish_fraction < 1:
+        raise InputError(f"polish_fraction must be in [0, 1), got {polish_fraction}")
     started = time.perf_counter()
     deadline = started + time_limit_seconds
-    nrp = build_nrp_model(instance)
-    solver, status = _solve_once(
-        nrp.model,
-        time_limit_seconds * first_pass_fraction,
-        num_workers,
-        random_seed,
-        log_search_progress,
+    rng = random.Random(random_seed)
+    callback = (
+        _progress_callback(instance.name, started, time_limit_seconds, progress)
+        if progress is not None
+        else None
     )
-    first_bound = solver.best_objective_bound
-    if status == cp_model.UNKNOWN and deadline - time.perf_counter() > 0.5:
-        # no roster yet (a busy machine, a large instance): go on until the first one
-        solver, status = _solve_once(
-            nrp.model,
-            deadline - time.perf_counter(),
-            num_workers,
-            random_seed + 1,
-            log_search_progress,
-            stop_after_first_solution=True,
-        )
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        raise InfeasibleError(
-            f"instance {instance.name}: no roster meets every hard rule "
-            f"(CP-SAT status {solver.status_name(status)} after "
-            f"{time.perf_counter() - started:.1f} s)"
-        )
-    n_employees, n_days = len(instance.employees), instance.horizon_days
-    values = [
-        [[int(solver.boolean_value(lit)) for lit in nrp.works[e][d]] for d in range(n_days)]
-        for e in range(n_employees)
-    ]
-    # A cover line may carry both an under and an over slack in a non-optimal solution (never
-    # in an optimal one); the incumbent's value is the true penalty of its roster.
-    objective = evaluate_nrp_roster(instance, _roster_from_values(values)).penalty
-    bound = int(round(max(first_bound, solver.best_objective_bound)))
 
-    def tell() -> None:
+    def solve_whole(values, seconds: float, seed: int):
+        return _solve_whole_model(
+            instance,
+            values,
+            seconds,
+            num_workers,
+            seed,
+            full_model_subsolvers,
+            log_search_progress,
+            callback,
+        )
+
+    values, raw_bound, optimal = solve_whole(
+        None, (1 - polish_fraction) * time_limit_seconds, random_seed
+    )
+    if values is None:
+        values = _construct_by_employees(instance, deadline, random_seed)
+    objective = evaluate_nrp_roster(instance, _roster_from_values(values)).penalty
+    bound = int(math.ceil(raw_bound - 1e-6))
+    while not optimal and objective > bound and deadline - time.perf_counter() > 0.5:
+        values, objective = _sweep_employees(instance, values, objective, deadline, rng)
         report(
             progress,
-            f"nrp {instance.name} objective={objective} bound={bound}",
+            f"nrp {instance.name} objective={objective} bound={bound} after employee sweeps",
             int(time.perf_counter() - started),
             int(time_limit_seconds),
         )
-
-    tell()
-    rng = random.Random(random_seed)
-    size = {"employees": min(n_employees, 3), "days": min(n_days, 5), "block": min(n_days, 8)}
-    all_cells = [(e, d) for e in range(n_employees) for d in range(n_days)]
-    last_improvement = time.perf_counter()
-    while objective > bound:
         remaining = deadline - time.perf_counter()
-        if remaining < 0.3:
+        if remaining < 0.5 or objective <= bound:
             break
-        if time.perf_counter() - last_improvement > stall_fraction * time_limit_seconds:
-            # Stalled: hand the incumbent to CP-SAT on the whole model as a complete hint; its
-            # own neighbourhoods and LP differ from ours and also raise the proven bound.
-            nrp.add_complete_hint(instance, values)
-            full_solver, full_status = _solve_once(
-                nrp.model,
-                min(remaining, stall_fraction * time_limit_seconds),
-                num_workers,
-                rng.randrange(1 << 30),
-                False,
-            )
-            if full_status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-                candidate = [
-                    [[int(full_solver.boolean_value(lit)) for lit in day] for day in row]
-                    for row in nrp.works
-                ]
-                evaluation = evaluate_nrp_roster(instance, _roster_from_values(candidate))
-                if evaluation.feasible and evaluation.penalty <= objective:
-                    if evaluation.penalty < objective:
-                        values, objective = candidate, evaluation.penalty
-                        tell()
-                bound = max(bound, int(round(full_solver.best_objective_bound)))
-                if full_status == cp_model.OPTIMAL:
-                    bound = max(bound, objective)
-            last_improvement = time.perf_counter()
-            continue
-        kind = rng.choice(("employees", "days", "days", "block"))
-        if kind == "employees":
-            # employees on and off duty on a day drawn by its penalty, so that shifts can move
-            # between them; the whole horizon of each is free
-            day = rng.choices(range(n_days), weights=_day_penalties(instance, values))[0]
-            on = [e for e in range(n_employees) if any(values[e][day])]
-            off = [e for e in range(n_employees) if not any(values[e][day])]
-            rng.shuffle(on)
-            rng.shuffle(off)
-            half = size[kind] // 2
-            picked = on[: size[kind] - half] + off[:half]
-            rest = [e for e in range(n_employees) if e not in picked]
-            picked += rng.sample(rest, size[kind] - len(picked))
-            free = [(e, d) for e in sorted(picked) for d in range(n_days)]
-        else:
-            width = size[kind]
-            # a window around a day drawn in proportion to 1 + that day's penalty, so the search
-            # spends its time where cover is short or requests are unmet
-            day = rng.choices(range(n_days), weights=_day_penalties(instance, values))[0]
-            first = min(max(0, day - rng.randrange(width)), n_days - width)
-            chosen = (
-                list(range(n_employees))
-                if kind == "days"
-                else sorted(rng.sample(range(n_employees), max(1, n_employees // 2)))
-            )
-            free = [(e, d) for e in chosen for d in range(first, first + width)]
-        sub, sub_works = _build_neighbourhood(instance, values, free)
-        sub_solver, sub_status = _solve_once(
-            sub,
-            min(neighbourhood_seconds, remaining),
-            num_workers,
-            rng.randrange(1 << 30),
-            False,
-            light=True,
-        )
-        if sub_status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            candidate = [[list(day) for day in row] for row in values]
-            for (e, d), row in sub_works.items():
-                candidate[e][d] = [
-                    int(item) if isinstance(item, bool) else int(sub_solver.boolean_value(item))
-                    for item in row
-                ]
+        candidate, raw_bound, optimal = solve_whole(values, remaining, rng.randrange(1 << 30))
+        bound = max(bound, int(math.ceil(raw_bound - 1e-6)))
+        if candidate is not None:
+            # the checker, not the model, decides: a cover line may carry both slacks in a
+            # non-optimal CP-SAT solution, so its objective can exceed the roster's penalty
             evaluation = evaluate_nrp_roster(instance, _roster_from_values(candidate))
             if evaluation.feasible and evaluation.penalty <= objective:
-                improved = evaluation.penalty < objective
-                values = candidate
-                objective = evaluation.penalty
-                if improved:
-                    last_improvement = time.perf_counter()
-                    tell()
-            if sub_status == cp_model.OPTIMAL and len(free) == len(all_cells):
-                bound = objective  # the whole model was free: this is a proof
-        limit = n_employees if kind == "employees" else n_days
-        if sub_status == cp_model.OPTIMAL and sub_solver.wall_time < neighbourhood_seconds / 2:
-            size[kind] = min(limit, size[kind] + 1)
-        elif sub_status != cp_model.OPTIMAL:
-            size[kind] = max(2, size[kind] - 1)
-    elapsed = time.perf_counter() - started
+                values, objective = candidate, evaluation.penalty
+    if optimal:
+        bound = objective
+    bound = min(bound, objective)
     return NrpSolution(
         roster=_roster_from_values(values),
         objective=objective,
         best_bound=bound,
         status="OPTIMAL" if objective == bound else "FEASIBLE",
-        wall_seconds=elapsed,
+        wall_seconds=time.perf_counter() - started,
     )
+
+
+def _progress_callback(name: str, started: float, limit: float, progress: ProgressCallback):
+    """A CP-SAT solution callback that reports objective and bound of each new solution."""
+    from ortools.sat.python import cp_model
+
+    class ProgressReport(cp_model.CpSolverSolutionCallback):
+        def on_solution_callback(self) -> None:
+            report(
+                progress,
+                f"nrp {name} objective={int(self.objective_value)} "
+                f"bound={int(math.ceil(self.best_objective_bound - 1e-6))}",
+                int(time.perf_counter() - started),
+                int(limit),
+            )
+
+    return ProgressReport()
