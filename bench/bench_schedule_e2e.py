@@ -19,8 +19,13 @@ required agent-hours (the issue's ratio), and on-phone hours (paid hours minus p
 required agent-hours, which equals paid hours / the requirement grossed up by the roster's
 paid-break share (the planner's like-for-like ratio when breaks are scheduled, not shrunk).
 
+``--hard-floor`` makes the sample rules' 70 % interval floor hard
+(``min_interval_service_level_hard = true``: every open interval gets at least the heads that
+keep its Erlang C service level at 70 %) in the sizing design (``--workforce design``, so the
+workforce is sized for the floor as a planner under that rule would) and in the roster.
+
 Run: ``.venv/bin/python bench/bench_schedule_e2e.py [--time-limit-seconds 80]
-[--workforce hours|design|both] [--compare-single]``
+[--workforce hours|design|both] [--compare-single] [--hard-floor]``
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from planner.errors import InfeasibleError  # noqa: E402
 from planner.sample import SAMPLE_QUEUES, generate_sample_history  # noqa: E402
 from planner.scheduling import (  # noqa: E402
     build_roster,
@@ -114,13 +120,15 @@ SIZING_SECONDS = 15.0
 """CP-SAT time of the unconstrained design that sizes the workforce (``--workforce design``)."""
 
 
-def run(time_limit_seconds: float, method: str, seed: int, workforce: str) -> dict:
+def run(
+    time_limit_seconds: float, method: str, seed: int, workforce: str, hard_floor: bool = False
+) -> dict:
     t0 = time.perf_counter()
     forecast = centre_week()
     requirements = required_agents(forecast, StaffingTargets(0.8, 20.0), model="erlang-c")
     t_staff = time.perf_counter() - t0
     required_hours = float(requirements["agents_to_schedule"].sum() * 0.25)
-    rules = sample_centre_rules(required_hours, WEEK_START)
+    rules = sample_centre_rules(required_hours, WEEK_START, hard_floor=hard_floor)
     t_size = 0.0
     if workforce == "design":
         ts = time.perf_counter()
@@ -132,13 +140,16 @@ def run(time_limit_seconds: float, method: str, seed: int, workforce: str) -> di
             workforce_limits=False,
         )
         headcounts = headcounts_from_design(ideal)
-        rules = sample_centre_rules(required_hours, WEEK_START, headcounts=headcounts)
+        rules = sample_centre_rules(
+            required_hours, WEEK_START, headcounts=headcounts, hard_floor=hard_floor
+        )
         t_size = time.perf_counter() - ts
     t1 = time.perf_counter()
     n_full = sum(1 for a in rules.agents if a.agent_id.startswith("F"))
     print(
         f"{method}, workforce from {workforce}: {len(rules.agents)} agents ({n_full} full-time) "
-        f"for {required_hours:.0f} required agent-hours",
+        f"for {required_hours:.0f} required agent-hours; 70 % floor "
+        f"{'hard' if hard_floor else 'priced'}",
         flush=True,
     )
 
@@ -222,6 +233,11 @@ def main() -> None:
         default="both",
         help="size the sample workforce from the hours, from an unconstrained design, or both",
     )
+    parser.add_argument(
+        "--hard-floor",
+        action="store_true",
+        help="make the 70 %% interval service-level floor a hard rule (sizing design and roster)",
+    )
     args = parser.parse_args()
     print(
         f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} "
@@ -229,7 +245,16 @@ def main() -> None:
     )
     methods = ["two_phase", "single"] if args.compare_single else ["two_phase"]
     sizings = ["hours", "design"] if args.workforce == "both" else [args.workforce]
-    results = [run(args.time_limit_seconds, m, args.seed, w) for w in sizings for m in methods]
+    try:
+        results = [
+            run(args.time_limit_seconds, m, args.seed, w, args.hard_floor)
+            for w in sizings
+            for m in methods
+        ]
+    except InfeasibleError as error:
+        # an infeasible week is a result too (e.g. a hard floor the workforce cannot reach)
+        print(f"no roster: {error}; load average {os.getloadavg()[0]:.1f}")
+        sys.exit(1)
     targets = [
         (
             "paid hours <= 1.045 x required agent-hours",

@@ -33,6 +33,7 @@ __all__ = [
     "add_consecutive_days_off",
     "add_coverage_costs",
     "add_days_per_week",
+    "add_floor_heads",
     "add_hours_per_week",
     "add_min_rest",
     "add_paid_hours_cost",
@@ -219,6 +220,28 @@ def add_coverage_costs(
             cv.over[t] = over
             terms.append((over, over_units))
     return cv, terms
+
+
+def add_floor_heads(
+    model: cp_model.CpModel,
+    cov: CoverageVars,
+    required: np.ndarray,
+    floor_heads: np.ndarray,
+    enforce: EnforceFn | None = None,
+) -> None:
+    """Hard service-level floor: heads on the phones in slot t >= ``floor_heads[t]``.
+
+    Written on the shortfall variables of :func:`add_coverage_costs` as
+    ``under[t] <= required[t] - floor_heads[t]`` (heads + under >= required there), so the soft
+    cost curve still prices the heads between the floor and the requirement. ``required`` and
+    ``floor_heads`` have shape (n_slots,), heads.
+    """
+    for t, under in cov.under.items():
+        slack = int(required[t]) - int(floor_heads[t])
+        if slack >= int(required[t]):
+            continue  # the floor asks for nothing here
+        ct = model.add(under <= max(slack, 0)).with_name(f"service_level_floor_slot{t}")
+        _enforced(ct, enforce, "floor", str(t))
 
 
 def add_break_stagger(

@@ -117,6 +117,8 @@ def add_design_model(
             ct = model.add(under == 0).with_name(f"hard_coverage_slot{t}")
             if enforce is not None:
                 ct.only_enforce_if(enforce("coverage", str(t)))
+    if problem.floor_heads is not None:
+        b.add_floor_heads(model, cov, problem.required, problem.floor_heads, enforce)
     terms += b.add_paid_hours_cost(types, counts, rules.costs)
     terms += b.add_break_stagger(model, on_shift, on_break, rules.weekly.max_on_break_share)
     dv = DesignVars(counts, placements, cov, terms, None)

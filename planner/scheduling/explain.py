@@ -2,9 +2,10 @@
 
 Two tools: :func:`precheck` finds the common causes before any solve (an agent whose contract
 cannot fit their availability, an interval needing more heads than can be there under hard
-coverage, no shift fitting the opening hours); :func:`explain_roster_infeasible` solves the
-agent-level model with one assumption literal per (rule family, agent or interval) and turns the
-solver's infeasible core into sentences naming agents, rules and values.
+coverage or a hard service-level floor, no shift fitting the opening hours);
+:func:`explain_roster_infeasible` solves the agent-level model with one assumption literal per
+(rule family, agent or interval) and turns the solver's infeasible core into sentences naming
+agents, rules and values.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from ortools.sat.python import cp_model
 
 from planner.errors import InfeasibleError
 from planner.scheduling.problem import Problem, SolveStats
+from planner.scheduling.shifts import ShiftType
 
 __all__ = ["explain_infeasible", "explain_roster_infeasible", "precheck"]
 
@@ -131,6 +133,87 @@ def _coverage_findings(problem: Problem) -> list[str]:
     return findings
 
 
+def _phone_mask(shift: ShiftType, n: int) -> np.ndarray:
+    """Slots where someone on ``shift`` can be on the phones, shape (n,) bool.
+
+    The shift's slots, less those a break covers wherever it is placed (every allowed offset of
+    that break covers the slot). Each break is taken alone, so the mask may keep a slot that only
+    a placement breaking the gap rules would free: an upper bound, as the precheck needs.
+    """
+    mask = np.zeros(n, dtype=bool)
+    mask[max(shift.start_slot, 0) : max(min(shift.end_slot, n), 0)] = True
+    for offsets, length in zip(shift.break_offsets, shift.break_slots, strict=True):
+        if not offsets:
+            continue
+        # slots inside the break for every allowed start: from the latest start to the
+        # earliest end
+        first = shift.start_slot + max(offsets)
+        last = shift.start_slot + min(offsets) + length
+        if first < last:
+            mask[max(first, 0) : max(min(last, n), 0)] = False
+    return mask
+
+
+def _phone_reachable(problem: Problem) -> np.ndarray:
+    """Most agents who can be on the phones in each slot, shape (n_slots,).
+
+    An agent counts in a slot when one of the shifts their availability, templates and days off
+    allow (``problem.allowed``) covers it and its breaks can fall elsewhere.
+    """
+    n = problem.grid.n_slots
+    masks: dict[int, np.ndarray] = {}
+    by_types: dict[tuple[int, ...], np.ndarray] = {}
+    reachable = np.zeros(n, dtype=np.int64)
+    for types in problem.allowed.values():
+        key = tuple(types)
+        if key not in by_types:
+            union = np.zeros(n, dtype=bool)
+            for s in types:
+                if s not in masks:
+                    masks[s] = _phone_mask(problem.shift_types[s], n)
+                union |= masks[s]
+            by_types[key] = union
+        reachable += by_types[key]
+    return reachable
+
+
+def _floor_findings(problem: Problem) -> list[str]:
+    """Under a hard service-level floor: intervals whose floor needs more heads than can be on
+    the phones there."""
+    floor = problem.floor_heads
+    if floor is None:
+        return []
+    rules = problem.rules
+    reachable = _phone_reachable(problem)
+    short = floor > reachable
+    target = (
+        f"to keep {100 * rules.min_interval_service_level:g} % of calls answered within "
+        f"{rules.answer_target_seconds:g} s"
+    )
+    findings = []
+    t, n = 0, problem.grid.n_slots
+    while t < n:
+        if not short[t]:
+            t += 1
+            continue
+        first = t
+        # runs of equal figures read as one sentence ("Sunday 08:00-10:00 needs ...")
+        while (
+            t + 1 < n
+            and short[t + 1]
+            and floor[t + 1] == floor[first]
+            and reachable[t + 1] == reachable[first]
+        ):
+            t += 1
+        findings.append(
+            f"{_slot_label(problem, first, t)} needs at least {int(floor[first])} agents on the "
+            f"phones {target} (min_interval_service_level_hard); at most "
+            f"{int(reachable[first])} can be there (agents' availability, shift windows, breaks)"
+        )
+        t += 1
+    return findings
+
+
 def _raise(findings: Sequence[str], intro: str) -> InfeasibleError:
     lines = list(findings[:_MAX_LINES])
     if len(findings) > _MAX_LINES:
@@ -144,7 +227,9 @@ def precheck(problem: Problem) -> None:
     Raises
     ------
     InfeasibleError
-        E.g. ``agent A12's contract of 40 h cannot be met with 3 available days ...`` or
+        E.g. ``Thursday 09:30-09:45 needs at least 104 agents on the phones to keep 70 % of calls
+        answered within 20 s (min_interval_service_level_hard); at most 99 can be there ...`` or
+        ``agent A12's contract of 40 h cannot be met with 3 available days ...`` or
         ``Sunday 08:00-10:00 needs 14 agents, at most 9 are available``.
     """
     if not problem.shift_types:
@@ -154,6 +239,7 @@ def precheck(problem: Problem) -> None:
     findings = _agent_findings(problem)
     if problem.rules.hard_coverage:
         findings += _coverage_findings(problem)
+    findings += _floor_findings(problem)
     if findings:
         raise _raise(findings, "no schedule can meet the hard rules: ")
 
@@ -162,11 +248,21 @@ def explain_infeasible(problem: Problem, stats: SolveStats) -> InfeasibleError:
     """An error for a solve that ended without a solution (proven infeasible or out of time)."""
     if stats.status == "INFEASIBLE":
         findings = _coverage_findings(problem) if problem.rules.hard_coverage else []
-        weekly = problem.rules.weekly
+        findings += _floor_findings(problem)
+        rules = problem.rules
+        weekly = rules.weekly
+        # each interval's floor can be reached on its own (else the precheck names it), so name
+        # the floor as one of the rules that cannot hold together
+        floor = (
+            f", the hard floor of {100 * rules.min_interval_service_level:g} % within "
+            f"{rules.answer_target_seconds:g} s in every open interval"
+            if problem.floor_heads is not None
+            else ""
+        )
         findings.append(
             "the shift design cannot meet the agents' combined weekly days and hours, the "
-            f"{weekly.min_rest_hours:g} h rest between shifts and the headcount per day together "
-            "(check the agents' contracts against the shift templates and opening hours)"
+            f"{weekly.min_rest_hours:g} h rest between shifts{floor} and the headcount per day "
+            "together (check the agents' contracts against the shift templates and opening hours)"
         )
         return _raise(findings, f"no {stats.phase} meets the hard rules: ")
     return InfeasibleError(
@@ -180,6 +276,13 @@ def _describe(problem: Problem, family: str, who: str) -> str:
     if family == "coverage":
         t = int(who)
         return f"{_slot_label(problem, t, t)} needs {int(problem.required[t])} agents on the phones"
+    if family == "floor" and problem.floor_heads is not None:
+        t = int(who)
+        return (
+            f"{_slot_label(problem, t, t)} needs at least {int(problem.floor_heads[t])} agents on "
+            f"the phones to keep {100 * rules.min_interval_service_level:g} % of calls answered "
+            f"within {rules.answer_target_seconds:g} s"
+        )
     agent = next(a for a in rules.agents if a.agent_id == who)
     weekly = rules.weekly
     text = {

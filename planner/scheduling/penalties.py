@@ -20,7 +20,13 @@ import pandas as pd
 
 from planner.scheduling.rules import CostRules
 
-__all__ = ["BELOW_FLOOR_COST", "floor_shortfall", "late_call_marginals", "under_coverage_costs"]
+__all__ = [
+    "BELOW_FLOOR_COST",
+    "floor_heads",
+    "floor_shortfall",
+    "late_call_marginals",
+    "under_coverage_costs",
+]
 
 BELOW_FLOOR_COST = 5.0
 """Extra cost (money units) of each head missing below an interval's service-level floor: five
@@ -127,6 +133,66 @@ def floor_shortfall(
     return np.minimum(np.maximum(allowed, 0), heads).astype(np.int64)
 
 
+FLOOR_COLUMNS = ("traffic_erlangs", "aht_seconds_forecast")
+"""Requirement columns the service-level floor is computed from."""
+
+
+def _productive_share(requirements: pd.DataFrame, heads: np.ndarray) -> np.ndarray:
+    """Productive agents per scheduled head, shape (n,), in [0, 1] (1 without agents_required)."""
+    if "agents_required" not in requirements.columns:
+        return np.ones(len(heads))
+    needed = requirements["agents_required"].to_numpy(dtype=float)
+    return np.clip(np.where(heads > 0, needed / np.maximum(heads, 1), 1.0), 0.0, 1.0)
+
+
+def floor_heads(
+    requirements: pd.DataFrame,
+    slot_of_row: np.ndarray,
+    n_slots: int,
+    answer_target_seconds: float,
+    service_level_floor: float,
+) -> np.ndarray:
+    """Fewest heads on the phones per slot that keep every queue at the service-level floor.
+
+    Per row, ``agents_to_schedule`` minus :func:`floor_shortfall` (the heads that can go missing
+    before the queue's Erlang C service level drops below the floor), summed over the queues of
+    each slot, because the models schedule pooled heads.
+
+    Erlang C, not Erlang A, on purpose: the requirement (``agents_to_schedule``) and the soft floor
+    are Erlang C, so the hard floor is the same rule made hard and needs no patience; Erlang C
+    ignores abandonment, so it never promises a service level Erlang A would not also predict (it
+    is the conservative choice, at the price of a few more heads in the busiest intervals). A
+    planner who wants an Erlang A floor passes an Erlang A requirement.
+
+    Parameters
+    ----------
+    requirements : DataFrame
+        Rows (queue, interval_start) with ``agents_to_schedule``, ``traffic_erlangs`` (Erlangs)
+        and ``aht_seconds_forecast`` (seconds); ``agents_required`` optional (shrinkage).
+    slot_of_row : ndarray of int, shape (len(requirements),)
+        Grid slot of each row.
+    n_slots : int
+        Slots in the horizon.
+    answer_target_seconds, service_level_floor : float
+        The answer target (seconds) and the floor (a share, e.g. 0.7).
+
+    Returns
+    -------
+    ndarray of int, shape (n_slots,)
+        Heads the slot must have on the phones (0 where nothing is required).
+    """
+    heads = requirements["agents_to_schedule"].to_numpy(dtype=np.int64)
+    allowed = floor_shortfall(
+        requirements["traffic_erlangs"].to_numpy(dtype=float),
+        requirements["aht_seconds_forecast"].to_numpy(dtype=float),
+        heads,
+        _productive_share(requirements, heads),
+        answer_target_seconds,
+        service_level_floor,
+    )
+    return np.bincount(slot_of_row, weights=heads - allowed, minlength=n_slots).astype(np.int64)
+
+
 def under_coverage_costs(
     requirements: pd.DataFrame,
     slot_of_row: np.ndarray,
@@ -170,17 +236,13 @@ def under_coverage_costs(
     } <= set(requirements.columns)
     per_slot: list[list[np.ndarray]] = [[] for _ in range(n_slots)]
     if sl_aware:
-        if "agents_required" in requirements.columns:
-            needed = requirements["agents_required"].to_numpy(dtype=float)
-            share = np.where(heads > 0, needed / np.maximum(heads, 1), 1.0)
-        else:
-            share = np.ones(len(heads))
+        share = _productive_share(requirements, heads)
         marginals = late_call_marginals(
             requirements["traffic_erlangs"].to_numpy(dtype=float),
             requirements["calls_forecast"].to_numpy(dtype=float),
             requirements["aht_seconds_forecast"].to_numpy(dtype=float),
             heads,
-            np.clip(share, 0.0, 1.0),
+            share,
             answer_target_seconds,
         )
         below = [np.zeros(h) for h in heads]
@@ -189,7 +251,7 @@ def under_coverage_costs(
                 requirements["traffic_erlangs"].to_numpy(dtype=float),
                 requirements["aht_seconds_forecast"].to_numpy(dtype=float),
                 heads,
-                np.clip(share, 0.0, 1.0),
+                share,
                 answer_target_seconds,
                 service_level_floor,
             )

@@ -24,7 +24,7 @@ from ortools.sat.python import cp_model
 from planner.errors import InputError
 from planner.progress import ProgressCallback, report
 from planner.scheduling.builders import SCALE, LinearTerm
-from planner.scheduling.penalties import under_coverage_costs
+from planner.scheduling.penalties import FLOOR_COLUMNS, floor_heads, under_coverage_costs
 from planner.scheduling.rules import ScheduleRules
 from planner.scheduling.shifts import (
     Grid,
@@ -78,7 +78,9 @@ class Problem:
     """A validated scheduling problem on its grid.
 
     ``required`` has shape (n_slots,) (heads, summed over queues); ``curves[t]`` is the cost of
-    being ``u`` heads short in slot t; ``allowed[a]`` the shift type indices agent ``a`` may work.
+    being ``u`` heads short in slot t; ``allowed[a]`` the shift type indices agent ``a`` may work;
+    ``floor_heads``, shape (n_slots,), the heads each slot must have on the phones under a hard
+    service-level floor (``rules.min_interval_service_level_hard``), None without one.
     """
 
     requirements: pd.DataFrame
@@ -89,6 +91,7 @@ class Problem:
     curves: list[np.ndarray]
     queues: tuple[str, ...]
     allowed: dict[int, list[int]] = field(default_factory=dict)
+    floor_heads: np.ndarray | None = None
 
     @property
     def interval_minutes(self) -> int:
@@ -130,7 +133,8 @@ def prepare_problem(
     ------
     InputError
         Missing columns, naive timestamps, negative or fractional heads, a horizon over 7 days,
-        or rows off the interval grid.
+        or rows off the interval grid; under a hard service-level floor, requirements without
+        the columns it is computed from.
     """
     missing = [c for c in REQUIRED_COLUMNS if c not in requirements.columns]
     if missing:
@@ -182,6 +186,7 @@ def prepare_problem(
         rules.min_interval_service_level,
     )
     shift_types = enumerate_shift_types(grid, rules)
+    floor = _hard_floor_heads(frame, slot_of_row, grid.n_slots, rules)
     problem = Problem(
         requirements=frame,
         rules=rules,
@@ -190,6 +195,7 @@ def prepare_problem(
         required=required,
         curves=curves,
         queues=tuple(sorted(frame["queue"].astype(str).unique())),
+        floor_heads=floor,
     )
     # agents with identical rules share one eligibility computation
     classes: dict[tuple, list[int]] = {}
@@ -199,6 +205,24 @@ def prepare_problem(
             classes[key] = [s.index for s in shift_types if agent_can_work(agent, s, grid)]
         problem.allowed[a] = classes[key]
     return problem
+
+
+def _hard_floor_heads(
+    frame: pd.DataFrame, slot_of_row: np.ndarray, n_slots: int, rules: ScheduleRules
+) -> np.ndarray | None:
+    """Heads per slot under the hard service-level floor, shape (n_slots,); None without one."""
+    if not rules.min_interval_service_level_hard:
+        return None
+    missing = [c for c in FLOOR_COLUMNS if c not in frame.columns]
+    if missing:
+        raise InputError(
+            f"requirements: column {missing[0]!r} is missing; min_interval_service_level_hard "
+            f"= true computes each interval's floor from {list(FLOOR_COLUMNS)} (as written by "
+            "planner.staffing.required_agents)"
+        )
+    return floor_heads(
+        frame, slot_of_row, n_slots, rules.answer_target_seconds, rules.min_interval_service_level
+    )
 
 
 class _ProgressCallback(cp_model.CpSolverSolutionCallback):

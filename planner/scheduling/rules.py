@@ -157,7 +157,9 @@ class ScheduleRules:
     ``min_interval_service_level`` (a share, 0 for none) is the service level every open interval
     should keep: each head missing below it costs
     :data:`~planner.scheduling.penalties.BELOW_FLOOR_COST` more (with the service-level-aware
-    penalty only).
+    penalty only). ``min_interval_service_level_hard``: the floor is a hard rule instead: every
+    interval must have at least the heads that keep its Erlang C service level at the floor (see
+    :func:`~planner.scheduling.penalties.floor_heads`); needs ``min_interval_service_level`` > 0.
     """
 
     shift_templates: tuple[ShiftTemplate, ...]
@@ -168,6 +170,7 @@ class ScheduleRules:
     answer_target_seconds: float = 20.0
     hard_coverage: bool = False
     min_interval_service_level: float = 0.0
+    min_interval_service_level_hard: bool = False
 
     def template(self, name: str) -> ShiftTemplate:
         """The shift template called ``name``."""
@@ -509,6 +512,13 @@ def parse_rules(data: Mapping[str, Any], *, source: str = "rules") -> ScheduleRu
     answer_target = top.number("answer_target_seconds", 20.0, minimum=1.0)
     hard_coverage = top.boolean("hard_coverage", False)
     floor = top.number("min_interval_service_level", 0.0, maximum=1.0)
+    hard_floor = top.boolean("min_interval_service_level_hard", False)
+    if hard_floor and floor <= 0:
+        # a hard floor of nothing constrains nothing: almost surely a forgotten floor value
+        raise ConfigError(
+            f"{source}: min_interval_service_level_hard = true needs min_interval_service_level "
+            f"> 0 (the floor to enforce, e.g. 0.7), got {floor:g}"
+        )
 
     d = _Reader(top.raw("agent_defaults", {}), "agent_defaults", source)
     defaults: dict[str, Any] = {}
@@ -563,6 +573,7 @@ def parse_rules(data: Mapping[str, Any], *, source: str = "rules") -> ScheduleRu
         answer_target_seconds=answer_target,
         hard_coverage=hard_coverage,
         min_interval_service_level=floor,
+        min_interval_service_level_hard=hard_floor,
     )
 
 

@@ -4,7 +4,8 @@ Used by ``planner demo`` and ``bench/bench_schedule_e2e.py``: full-timers (40 h,
 30 min unpaid lunch, two paid 15-min breaks) and part-timers (20-30 h over 5 days, 4-6 h shifts
 with a paid 15-min break); a fifth cannot work weekends, a seventh only until 17:00, some have
 requested a day off; 11 h rest, two days off in a row, at most a quarter on a break at once;
-every open interval should keep 70 % of calls answered within 20 s (``min_interval_service_level``).
+every open interval should keep 70 % of calls answered within 20 s (``min_interval_service_level``;
+priced by default, a hard rule with ``hard_floor=True``).
 
 The headcounts come from the hours (half of them full-time, part-timers at 25 h on average) or,
 as a planner would size a workforce, from an unconstrained shift design of the week
@@ -33,6 +34,7 @@ def sample_centre_rules(
     week_start: str | pd.Timestamp,
     *,
     headcounts: tuple[int, int] | None = None,
+    hard_floor: bool = False,
 ) -> ScheduleRules:
     """Rules with agents sized for ``required_agent_hours`` (paid breaks add about 6 %).
 
@@ -44,6 +46,8 @@ def sample_centre_rules(
         The Monday of the week (day-off requests fall in it).
     headcounts : (full-timers, part-timers), optional
         The workforce (e.g. from :func:`headcounts_from_design`); by default sized from the hours.
+    hard_floor : bool
+        Make the 70 % interval floor a hard rule (``min_interval_service_level_hard``).
 
     Raises
     ------
@@ -55,10 +59,9 @@ def sample_centre_rules(
             f"sample_centre_rules: headcounts must be two counts >= 0, not both 0, "
             f"got {headcounts!r}"
         )
-    return parse_rules(
-        _rules_dict(required_agent_hours, pd.Timestamp(week_start), headcounts),
-        source="sample rules",
-    )
+    data = _rules_dict(required_agent_hours, pd.Timestamp(week_start), headcounts)
+    data["min_interval_service_level_hard"] = hard_floor
+    return parse_rules(data, source="sample rules")
 
 
 def headcounts_from_design(design: ShiftDesign, *, days_per_week: int = 5) -> tuple[int, int]:
