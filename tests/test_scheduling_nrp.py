@@ -421,4 +421,18 @@ def test_sweeps_alone_give_a_legal_roster_no_worse_than_construction() -> None:
 
 def test_construction_fraction_out_of_range() -> None:
     with pytest.raises(InputError, match="polish_fraction must be in"):
-        solve_nrp(parse_nrp_instance(ONE_EMPLOYEE), polish_fraction=1.0)
+        solve_nrp(parse_nrp_instance(ONE_EMPLOYEE), polish_fraction=1.5)
+
+
+@pytest.mark.slow
+def test_stopping_the_whole_model_early_still_ends_at_the_optimum() -> None:
+    # weak_bound_share=1 stops the first CP-SAT solve at the check unless it has already proved
+    # optimality; the sweeps (pairs = the whole roster here) and the hinted re-solve must still
+    # reach the brute-force optimum, and the bound must stay below the objective
+    instance = parse_nrp_instance(TWO_EMPLOYEES)
+    solution = solve_nrp(
+        instance, time_limit_seconds=5, weak_bound_check_fraction=0.001, weak_bound_share=1.0
+    )
+    assert solution.objective == _brute_force_optimum(instance)
+    assert solution.best_bound <= solution.objective
+    assert evaluate_nrp_roster(instance, solution.roster).penalty == solution.objective

@@ -1055,21 +1055,60 @@ def _sweep_employees(
     return values, objective
 
 
+@dataclass
+class _WholeModelRun:
+    """Outcome of one whole-model CP-SAT solve: 0/1 values (None when no roster was found),
+    the proven lower bound, whether the solve proved optimality, and whether the weak-bound
+    check stopped it early."""
+
+    values: list[list[list[int]]] | None
+    bound: float
+    optimal: bool
+    stopped_for_weak_bound: bool = False
+
+
+def _solution_recorder(name: str, started: float, limit: float, progress: ProgressCallback | None):
+    """A CP-SAT solution callback that keeps the latest objective and reports it via progress."""
+    from ortools.sat.python import cp_model
+
+    class SolutionRecorder(cp_model.CpSolverSolutionCallback):
+        latest_objective = math.inf
+
+        def on_solution_callback(self) -> None:
+            self.latest_objective = self.objective_value
+            report(
+                progress,
+                f"nrp {name} objective={int(self.objective_value)} "
+                f"bound={int(math.ceil(self.best_objective_bound - 1e-6))}",
+                int(time.perf_counter() - started),
+                int(limit),
+            )
+
+    return SolutionRecorder()
+
+
 def _solve_whole_model(
     instance: NrpInstance,
     values: list[list[list[int]]] | None,
     seconds: float,
+    *,
     num_workers: int,
     seed: int,
     subsolvers: Sequence[str],
     log: bool,
-    callback: Any,
-) -> tuple[list[list[list[int]]] | None, float, bool]:
+    recorder: Any,
+    weak_bound_check_seconds: float | None = None,
+    weak_bound_share: float = 0.0,
+) -> _WholeModelRun:
     """One CP-SAT solve of the whole model, hinted from ``values`` when given.
 
-    Returns the solution's 0/1 values (None when none was found), the proven lower bound and
-    whether CP-SAT proved its solution optimal.
+    With ``weak_bound_check_seconds``, a timer looks at the solve after that many seconds and
+    stops it when the proven bound is below ``weak_bound_share`` of the incumbent's objective:
+    the linear relaxation then says nothing about the instance, and the time is better spent on
+    employee sweeps.
     """
+    import threading
+
     from ortools.sat.python import cp_model
 
     nrp = build_nrp_model(instance)
@@ -1081,14 +1120,33 @@ def _solve_whole_model(
     solver.parameters.max_time_in_seconds = max(0.1, seconds)
     solver.parameters.log_search_progress = log
     solver.parameters.subsolvers.extend(subsolvers)
-    status = solver.solve(nrp.model, callback) if callback else solver.solve(nrp.model)
-    bound = solver.best_objective_bound
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return None, bound, False
-    solution = [
-        [[int(solver.boolean_value(lit)) for lit in day] for day in row] for row in nrp.works
-    ]
-    return solution, bound, status == cp_model.OPTIMAL
+    stopped = threading.Event()
+
+    def check_bound() -> None:
+        if solver.best_objective_bound < weak_bound_share * recorder.latest_objective:
+            stopped.set()
+            solver.stop_search()
+
+    timer = None
+    if weak_bound_check_seconds is not None and weak_bound_check_seconds < seconds:
+        timer = threading.Timer(weak_bound_check_seconds, check_bound)
+        timer.start()
+    try:
+        status = solver.solve(nrp.model, recorder)
+    finally:
+        if timer is not None:
+            timer.cancel()
+    found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    return _WholeModelRun(
+        values=(
+            [[[int(solver.boolean_value(lit)) for lit in day] for day in row] for row in nrp.works]
+            if found
+            else None
+        ),
+        bound=solver.best_objective_bound,
+        optimal=status == cp_model.OPTIMAL,
+        stopped_for_weak_bound=stopped.is_set(),
+    )
 
 
 def solve_nrp(
@@ -1098,6 +1156,8 @@ def solve_nrp(
     num_workers: int = 2,
     random_seed: int = 0,
     polish_fraction: float = 0.25,
+    weak_bound_check_fraction: float = 0.25,
+    weak_bound_share: float = 0.1,
     full_model_subsolvers: Sequence[str] = ("max_lp",),
     progress: ProgressCallback | None = None,
     log_search_progress: bool = False,
@@ -1108,14 +1168,18 @@ def solve_nrp(
        Its full-model subsolvers default to ``max_lp``: the linear relaxation of every clause and
        at-most-one, with cuts, which proves bounds within 1 % of the optimum on most Curtois & Qu
        instances where CP-SAT's default LP proves 1-30 against optima of 1,000-4,600; the other
-       workers run CP-SAT's neighbourhood searches. Should it find no roster, one is built
-       employee by employee (:func:`_construct_by_employees`).
-    2. Employee sweeps (:func:`_sweep_employees`): exact best responses of single employees, then
-       pairs, over the whole horizon with everyone else fixed. CP-SAT's own neighbourhoods rarely
-       free one employee's whole month, and on the largest instances this cuts the penalty by a
-       sixth in seconds (Instance12: 6,889 -> 5,780 in 14 s).
-    3. When the sweeps reach a local optimum with time left, the whole model again from the sweep
-       roster as a complete hint, until the time limit.
+       workers run CP-SAT's neighbourhood searches. After ``weak_bound_check_fraction`` of the
+       time, a solve with no roster yet, or whose bound is still below ``weak_bound_share`` of
+       its objective, is stopped: the relaxation is not guiding it (Instance12's bound is 3-90
+       against 6,000+). Should it find no roster, one is built employee by employee
+       (:func:`_construct_by_employees`).
+    2. Employee sweeps (:func:`_sweep_employees`), for at most ``polish_fraction`` of the time:
+       exact best responses of single employees, then pairs, over the whole horizon with
+       everyone else fixed. CP-SAT's own neighbourhoods rarely free one employee's whole month,
+       and on the largest instance this cuts the penalty by a sixth in seconds (Instance12:
+       6,889 -> 5,780 in 14 s).
+    3. While time is left: the whole model again with the sweep roster as a complete hint, then
+       sweeps again.
 
     Every roster is judged by the independent checker (:func:`evaluate_nrp_roster`), never by a
     model's objective value.
@@ -1131,20 +1195,24 @@ def solve_nrp(
     random_seed : int
         Seed of CP-SAT and of the sweep order.
     polish_fraction : float
-        Share of the time limit kept for the sweeps and the hinted re-solve, in [0, 1).
+        Share of the time limit kept for (and the cap of each round of) employee sweeps, in
+        (0, 1].
+    weak_bound_check_fraction, weak_bound_share : float
+        When the first whole-model solve is checked (share of the time limit, in (0, 1]) and the
+        share of its objective its bound must reach by then to go on.
     full_model_subsolvers : sequence of str
         CP-SAT full-model subsolver names (``SatParameters.subsolvers``); empty for CP-SAT's
         default portfolio.
     progress : ProgressCallback, optional
         Called with ("nrp <name> objective=... bound=...", elapsed_seconds, time_limit_seconds)
-        at each CP-SAT solution and after the sweeps.
+        at each CP-SAT solution and after each round of sweeps.
     log_search_progress : bool
         Let CP-SAT log its whole-model solves to stdout (adapters and benchmarks only).
 
     Raises
     ------
     InputError
-        When ``time_limit_seconds`` or ``polish_fraction`` is out of range.
+        When ``time_limit_seconds`` or a fraction is out of range.
     InfeasibleError
         When an employee's own hard rules admit no roster (named in the message).
     """
@@ -1152,38 +1220,47 @@ def solve_nrp(
 
     if not time_limit_seconds > 0:
         raise InputError(f"time_limit_seconds must be > 0, got {time_limit_seconds}")
-    if not 0 <= polish_fraction < 1:
-        raise InputError(f"polish_fraction must be in [0, 1), got {polish_fraction}")
+    for name, fraction in (
+        ("polish_fraction", polish_fraction),
+        ("weak_bound_check_fraction", weak_bound_check_fraction),
+        ("weak_bound_share", weak_bound_share),
+    ):
+        if not 0 < fraction <= 1:
+            raise InputError(f"{name} must be in (0, 1], got {fraction}")
     started = time.perf_counter()
     deadline = started + time_limit_seconds
     rng = random.Random(random_seed)
-    callback = (
-        _progress_callback(instance.name, started, time_limit_seconds, progress)
-        if progress is not None
-        else None
-    )
+    recorder = _solution_recorder(instance.name, started, time_limit_seconds, progress)
 
-    def solve_whole(values, seconds: float, seed: int):
+    def solve_whole(values, seconds: float, seed: int, **check: float) -> _WholeModelRun:
         return _solve_whole_model(
             instance,
             values,
             seconds,
-            num_workers,
-            seed,
-            full_model_subsolvers,
-            log_search_progress,
-            callback,
+            num_workers=num_workers,
+            seed=seed,
+            subsolvers=full_model_subsolvers,
+            log=log_search_progress,
+            recorder=recorder,
+            **check,
         )
 
-    values, raw_bound, optimal = solve_whole(
-        None, (1 - polish_fraction) * time_limit_seconds, random_seed
+    run = solve_whole(
+        None,
+        (1 - polish_fraction) * time_limit_seconds,
+        random_seed,
+        weak_bound_check_seconds=weak_bound_check_fraction * time_limit_seconds,
+        weak_bound_share=weak_bound_share,
     )
+    values = run.values
     if values is None:
         values = _construct_by_employees(instance, deadline, random_seed)
     objective = evaluate_nrp_roster(instance, _roster_from_values(values)).penalty
-    bound = int(math.ceil(raw_bound - 1e-6))
+    optimal = run.optimal
+    bound = int(math.ceil(run.bound - 1e-6))
     while not optimal and objective > bound and deadline - time.perf_counter() > 0.5:
-        values, objective = _sweep_employees(instance, values, objective, deadline, rng)
+        sweep_deadline = min(deadline, time.perf_counter() + polish_fraction * time_limit_seconds)
+        values, objective = _sweep_employees(instance, values, objective, sweep_deadline, rng)
         report(
             progress,
             f"nrp {instance.name} objective={objective} bound={bound} after employee sweeps",
@@ -1193,14 +1270,15 @@ def solve_nrp(
         remaining = deadline - time.perf_counter()
         if remaining < 0.5 or objective <= bound:
             break
-        candidate, raw_bound, optimal = solve_whole(values, remaining, rng.randrange(1 << 30))
-        bound = max(bound, int(math.ceil(raw_bound - 1e-6)))
-        if candidate is not None:
+        run = solve_whole(values, remaining, rng.randrange(1 << 30))
+        bound = max(bound, int(math.ceil(run.bound - 1e-6)))
+        optimal = run.optimal
+        if run.values is not None:
             # the checker, not the model, decides: a cover line may carry both slacks in a
             # non-optimal CP-SAT solution, so its objective can exceed the roster's penalty
-            evaluation = evaluate_nrp_roster(instance, _roster_from_values(candidate))
+            evaluation = evaluate_nrp_roster(instance, _roster_from_values(run.values))
             if evaluation.feasible and evaluation.penalty <= objective:
-                values, objective = candidate, evaluation.penalty
+                values, objective = run.values, evaluation.penalty
     if optimal:
         bound = objective
     bound = min(bound, objective)
@@ -1211,20 +1289,3 @@ def solve_nrp(
         status="OPTIMAL" if objective == bound else "FEASIBLE",
         wall_seconds=time.perf_counter() - started,
     )
-
-
-def _progress_callback(name: str, started: float, limit: float, progress: ProgressCallback):
-    """A CP-SAT solution callback that reports objective and bound of each new solution."""
-    from ortools.sat.python import cp_model
-
-    class ProgressReport(cp_model.CpSolverSolutionCallback):
-        def on_solution_callback(self) -> None:
-            report(
-                progress,
-                f"nrp {name} objective={int(self.objective_value)} "
-                f"bound={int(math.ceil(self.best_objective_bound - 1e-6))}",
-                int(time.perf_counter() - started),
-                int(limit),
-            )
-
-    return ProgressReport()
