@@ -6,6 +6,8 @@ on the heads the design or roster puts on the phones.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -20,13 +22,13 @@ MONDAY = "2026-11-23"
 FLOOR = 0.7
 
 
-def spike_forecast() -> pd.DataFrame:
-    """Monday 08:00-16:00, 60 calls an hour of 240 s (4 Erlangs), 150 calls at 11:00 (10 Erlangs);
-    Tuesday closed (the grid needs whole days; two make the week's rules meaningful)."""
+def spike_forecast(days_open: int = 1) -> pd.DataFrame:
+    """08:00-16:00 on the first ``days_open`` of two days, 60 calls an hour of 240 s (4 Erlangs),
+    150 calls at 11:00 (10 Erlangs); the other day closed."""
     idx = pd.date_range(MONDAY, periods=48, freq="60min", tz=TZ)
-    monday = idx.day == idx[0].day
-    calls = np.where(monday & (idx.hour >= 8) & (idx.hour < 16), 60.0, 0.0)
-    calls[monday & (idx.hour == 11)] = 150.0
+    open_day = np.arange(48) // 24 < days_open
+    calls = np.where(open_day & (idx.hour >= 8) & (idx.hour < 16), 60.0, 0.0)
+    calls[open_day & (idx.hour == 11)] = 150.0
     return pd.DataFrame(
         {
             "queue": "q",
@@ -37,9 +39,9 @@ def spike_forecast() -> pd.DataFrame:
     )
 
 
-def spike_requirements() -> pd.DataFrame:
+def spike_requirements(days_open: int = 1) -> pd.DataFrame:
     """Erlang C 80/20 requirement of :func:`spike_forecast` (7 heads, 14 at the 11:00 spike)."""
-    return required_agents(spike_forecast(), StaffingTargets(0.8, 20.0), model="erlang-c")
+    return required_agents(spike_forecast(days_open), StaffingTargets(0.8, 20.0), model="erlang-c")
 
 
 def floor_rules(*, hard: bool, agents: int = 20, **template: object) -> dict:
@@ -235,3 +237,26 @@ def test_precheck_names_the_interval_its_floor_heads_and_who_can_be_there(
     )
     with pytest.raises(InfeasibleError, match=message):
         build_roster(spike_requirements(), parse_rules(data), time_limit_seconds=5, num_workers=1)
+
+
+@pytest.mark.slow
+def test_floors_the_workforce_cannot_staff_together_are_named() -> None:
+    # 20 agents, one day each: either day's 11:00 floor (13 heads) can be reached alone, so the
+    # precheck passes, but both need 26 agent-days
+    data = floor_rules(hard=True)
+    data["agent_defaults"]["max_days"] = 1
+    with pytest.raises(InfeasibleError) as caught:
+        build_roster(
+            spike_requirements(days_open=2),
+            parse_rules(data),
+            time_limit_seconds=10,
+            num_workers=1,
+        )
+    message = str(caught.value)
+    assert "the 20 agents' weekly rules" in message and "cannot staff these intervals" in message
+    # the core is one of several (e.g. Monday 08:00 and 15:00, 6 heads each, no 4 h shift covers
+    # both, with Tuesday 11:00): it must name a floor on each day, none holds alone
+    floor = r"\d\d:00-\d\d:00 needs at least \d+ agents on the phones to keep 70 % of calls"
+    assert re.search(f"Monday {floor}", message), message
+    assert re.search(f"Tuesday {floor}", message), message
+    assert "INFEASIBLE" not in message

@@ -299,6 +299,56 @@ def _describe(problem: Problem, family: str, who: str) -> str:
     return f"agent {who} {text}"
 
 
+def _floor_core(
+    problem: Problem, *, seed: int, time_limit_seconds: float
+) -> InfeasibleError | None:
+    """Under a hard service-level floor: the intervals whose floors the workforce cannot staff
+    together, or None when the floor is not the cause (or no core is found in time).
+
+    The shift design with the workforce's aggregate conditions (headcount per day, tours, rest
+    between days) and one assumption literal per interval floor (and per interval under hard
+    coverage): far smaller than the agent-level model, so a core comes back in seconds on a
+    realistic week, where the agent-level search often runs out of time.
+    """
+    if problem.floor_heads is None:
+        return None
+    from planner.scheduling.design import add_design_model
+
+    model = cp_model.CpModel()
+    literals: dict[tuple[str, str], cp_model.IntVar] = {}
+
+    def enforce(family: str, who: str) -> cp_model.IntVar:
+        if (family, who) not in literals:
+            literals[family, who] = model.new_bool_var(f"assume_{family}_{who}")
+        return literals[family, who]
+
+    add_design_model(model, problem, problem.capacity(), workforce_limits=True, enforce=enforce)
+    model.add_assumptions(list(literals.values()))
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = time_limit_seconds
+    solver.parameters.num_workers = 1  # cores of assumptions come from the sequential search
+    solver.parameters.random_seed = seed
+    if solver.solve(model) != cp_model.INFEASIBLE:
+        return None
+    by_index = {var.index: key for key, var in literals.items()}
+    core = [by_index[i] for i in solver.sufficient_assumptions_for_infeasibility() if i in by_index]
+    if not any(family == "floor" for family, _ in core):
+        return None  # infeasible without any floor: the agent-level explanation says why
+    # chronological, as a planner reads a day
+    findings = [_describe(problem, family, who) for family, who in sorted(core, key=_slot_order)]
+    return _raise(
+        findings,
+        f"no roster meets the hard rules: the {len(problem.rules.agents)} agents' weekly rules "
+        "(days and hours, rest, days off in a row, availability) cannot staff these intervals "
+        "together: ",
+    )
+
+
+def _slot_order(key: tuple[str, str]) -> tuple[int, str]:
+    """Sort key of an interval assumption (family, slot) by slot."""
+    return int(key[1]), key[0]
+
+
 def explain_roster_infeasible(
     problem: Problem,
     allowed: Mapping[int, Sequence[int]],
@@ -311,10 +361,16 @@ def explain_roster_infeasible(
 
     Every hard rule family of every agent (days, hours, rest, days-off block, start tolerance) and,
     under hard coverage, every interval's requirement is enforced by one assumption literal; the
-    solver's sufficient set of assumptions for infeasibility becomes the message.
+    solver's sufficient set of assumptions for infeasibility becomes the message. Under a hard
+    service-level floor the shift design is tried first (:func:`_floor_core`): when the floors
+    are what the workforce cannot meet, the message names those intervals.
     """
     from planner.scheduling.design import add_design_model
     from planner.scheduling.roster import add_roster_model
+
+    floor_error = _floor_core(problem, seed=seed, time_limit_seconds=time_limit_seconds)
+    if floor_error is not None:
+        return floor_error
 
     model = cp_model.CpModel()
     literals: dict[tuple[str, str], cp_model.IntVar] = {}
