@@ -17,6 +17,8 @@ from planner.scheduling.nrp import (
     OFF,
     _construct_by_employees,
     _roster_from_values,
+    _solution_recorder,
+    _solve_whole_model,
     _sweep_employees,
     add_max_run,
     add_min_run,
@@ -425,6 +427,7 @@ def test_construction_fraction_out_of_range() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")
 def test_stopping_the_whole_model_early_still_ends_at_the_optimum() -> None:
     # weak_bound_share=1 stops the first CP-SAT solve at the check unless it has already proved
     # optimality; the sweeps (pairs = the whole roster here) and the hinted re-solve must still
@@ -436,3 +439,40 @@ def test_stopping_the_whole_model_early_still_ends_at_the_optimum() -> None:
     assert solution.objective == _brute_force_optimum(instance)
     assert solution.best_bound <= solution.objective
     assert evaluate_nrp_roster(instance, solution.roster).penalty == solution.objective
+
+
+def _random_instance(employees: int, seed: int) -> str:
+    """A four-week, three-shift instance in the benchmark's text format with random cover."""
+    rng = random.Random(seed)
+    staff = "\n".join(f"E{e},D=28|L=28|N=8,9600,7200,5,2,2,2" for e in range(employees))
+    cover = "\n".join(
+        f"{d},{s},{rng.randint(1, employees // 3)},100,1" for d in range(28) for s in "DLN"
+    )
+    return (
+        "SECTION_HORIZON\n28\n\nSECTION_SHIFTS\nD,480,\nL,480,D\nN,480,D|L\n\n"
+        f"SECTION_STAFF\n{staff}\n\nSECTION_DAYS_OFF\n\nSECTION_SHIFT_ON_REQUESTS\n\n"
+        f"SECTION_SHIFT_OFF_REQUESTS\n\nSECTION_COVER\n{cover}\n"
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")
+def test_weak_bound_check_stops_the_whole_model_solve() -> None:
+    # a bound below 100 % of the objective at the check (any unproved solve) must stop it there
+    instance = parse_nrp_instance(_random_instance(employees=24, seed=3))
+    started = time.perf_counter()
+    run = _solve_whole_model(
+        instance,
+        None,
+        30.0,
+        num_workers=2,
+        seed=0,
+        subsolvers=("max_lp",),
+        log=False,
+        recorder=_solution_recorder(instance.name, started, 30.0, None),
+        weak_bound_check_seconds=1.0,
+        weak_bound_share=1.0,
+    )
+    assert run.stopped_for_weak_bound and not run.optimal
+    assert run.values is not None
+    assert time.perf_counter() - started < 15

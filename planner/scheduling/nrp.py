@@ -1121,9 +1121,12 @@ def _solve_whole_model(
     solver.parameters.log_search_progress = log
     solver.parameters.subsolvers.extend(subsolvers)
     stopped = threading.Event()
+    # the solver's response is readable only after solve() returns: keep the bound as it rises
+    proven = {"bound": -math.inf}
+    solver.best_bound_callback = lambda bound: proven.update(bound=bound)
 
     def check_bound() -> None:
-        if solver.best_objective_bound < weak_bound_share * recorder.latest_objective:
+        if proven["bound"] < weak_bound_share * recorder.latest_objective:
             stopped.set()
             solver.stop_search()
 
