@@ -950,6 +950,11 @@ def _build_neighbourhood(
     return model, works
 
 
+def _penalty(instance: NrpInstance, values: list[list[list[int]]]) -> int:
+    """Penalty of a roster given as 0/1 values, shape (e, d, s), by the independent checker."""
+    return evaluate_nrp_roster(instance, _roster_from_values(values)).penalty
+
+
 def _reoptimise_employees(
     instance: NrpInstance,
     values: list[list[list[int]]],
@@ -1159,7 +1164,7 @@ def solve_nrp(
     num_workers: int = 2,
     random_seed: int = 0,
     polish_fraction: float = 0.25,
-    weak_bound_check_fraction: float = 0.25,
+    weak_bound_check_fraction: float = 0.1,
     weak_bound_share: float = 0.1,
     full_model_subsolvers: Sequence[str] = ("max_lp",),
     progress: ProgressCallback | None = None,
@@ -1255,10 +1260,13 @@ def solve_nrp(
         weak_bound_check_seconds=weak_bound_check_fraction * time_limit_seconds,
         weak_bound_share=weak_bound_share,
     )
-    values = run.values
-    if values is None:
-        values = _construct_by_employees(instance, deadline, random_seed)
-    objective = evaluate_nrp_roster(instance, _roster_from_values(values)).penalty
+    starts = [] if run.values is None else [run.values]
+    if run.values is None or run.stopped_for_weak_bound:
+        # CP-SAT's early rosters are poor where its bound is weak (Instance12: ~15,000 after 6 s);
+        # one built employee by employee is a better start for the sweeps (8,814 in 1.3 s)
+        starts.append(_construct_by_employees(instance, deadline, random_seed))
+    values = min(starts, key=lambda start: _penalty(instance, start))
+    objective = _penalty(instance, values)
     optimal = run.optimal
     bound = int(math.ceil(run.bound - 1e-6))
     while not optimal and objective > bound and deadline - time.perf_counter() > 0.5:
