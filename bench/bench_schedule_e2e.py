@@ -22,7 +22,12 @@ paid-break share (the planner's like-for-like ratio when breaks are scheduled, n
 ``--hard-floor`` makes the sample rules' 70 % interval floor hard
 (``min_interval_service_level_hard = true``: every open interval gets at least the heads that
 keep its Erlang C service level at 70 %) in the sizing design (``--workforce design``, so the
-workforce is sized for the floor as a planner under that rule would) and in the roster.
+workforce is sized for the floor as a planner under that rule would) and in the roster. With
+``--workforce design`` the sizing then adds the fewest part-timers (available whenever the centre
+is open) with which the week's tours can staff every floor
+(:func:`planner.scheduling.sample_rules.part_timers_for_hard_floor`), its time counted in the
+sizing and the pipeline. The sizing's CP-SAT runs use one worker, so the workforce is the same on
+every run.
 
 Run: ``.venv/bin/python bench/bench_schedule_e2e.py [--time-limit-seconds 80]
 [--workforce hours|design|both] [--compare-single] [--hard-floor]``
@@ -44,6 +49,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from planner.errors import InfeasibleError  # noqa: E402
 from planner.sample import SAMPLE_QUEUES, generate_sample_history  # noqa: E402
 from planner.scheduling import (  # noqa: E402
+    ScheduleRules,
     build_roster,
     check_roster,
     design_shifts,
@@ -51,6 +57,7 @@ from planner.scheduling import (  # noqa: E402
 )
 from planner.scheduling.sample_rules import (  # noqa: E402
     headcounts_from_design,
+    part_timers_for_hard_floor,
     sample_centre_rules,
 )
 from planner.staffing import StaffingTargets, kpis_for_agents, required_agents  # noqa: E402
@@ -118,6 +125,8 @@ def predicted_kpis(
 
 SIZING_SECONDS = 15.0
 """CP-SAT time of the unconstrained design that sizes the workforce (``--workforce design``)."""
+FLOOR_SIZING_SECONDS = 20.0
+"""CP-SAT time of the model adding part-timers for the hard floor (``--hard-floor``)."""
 
 
 def run(
@@ -130,6 +139,7 @@ def run(
     required_hours = float(requirements["agents_to_schedule"].sum() * 0.25)
     rules = sample_centre_rules(required_hours, WEEK_START, hard_floor=hard_floor)
     t_size = 0.0
+    extra = 0
     if workforce == "design":
         ts = time.perf_counter()
         ideal = design_shifts(
@@ -137,12 +147,45 @@ def run(
             rules,
             time_limit_seconds=SIZING_SECONDS,
             seed=seed,
+            # one worker: the parallel portfolio stops at a different point on each run (the
+            # headcounts moved by 1-2 part-timers between runs with 2 workers)
+            num_workers=1,
             workforce_limits=False,
         )
         headcounts = headcounts_from_design(ideal)
-        rules = sample_centre_rules(
-            required_hours, WEEK_START, headcounts=headcounts, hard_floor=hard_floor
+
+        def with_extra(n: int) -> ScheduleRules:
+            return sample_centre_rules(
+                required_hours,
+                WEEK_START,
+                headcounts=headcounts,
+                hard_floor=hard_floor,
+                extra_part_time=n,
+            )
+
+        rules = with_extra(0)
+        print(
+            f"sizing design: {headcounts[0]} full-time + {headcounts[1]} part-time "
+            f"({time.perf_counter() - ts:.1f} s)",
+            flush=True,
         )
+        if hard_floor:
+            sized = part_timers_for_hard_floor(
+                requirements,
+                with_extra,
+                time_limit_seconds=FLOOR_SIZING_SECONDS,
+                seed=seed,
+                progress=lambda d, done, total: print(
+                    f"  {d}: step {done} of {total} ({time.perf_counter() - ts:.1f} s)", flush=True
+                ),
+            )
+            extra, rules = sized.extra_part_time, sized.rules
+            print(
+                f"hard-floor sizing: {extra} more part-time (fewest proven: "
+                f"{sized.fewest_proven}; design check feasible: {sized.confirmed}; "
+                f"{sized.rounds} check(s); {sized.seconds:.1f} s)",
+                flush=True,
+            )
         t_size = time.perf_counter() - ts
     t1 = time.perf_counter()
     n_full = sum(1 for a in rules.agents if a.agent_id.startswith("F"))
@@ -189,6 +232,7 @@ def run(
         "on_phone_over_required": (s.paid_hours - paid_break_hours) / s.required_agent_hours,
         "scheduled_agent_hours": s.scheduled_agent_hours,
         "sizing_seconds": t_size,
+        "extra_part_time": extra,
         "method": s.method,
         "status": s.status,
         "agents": s.agents,
@@ -314,7 +358,9 @@ def main() -> None:
     ]
     for r in results:
         print(
-            f"\nworkforce from {r['workforce']} ({r['full_time']} full-time), "
+            f"\nworkforce from {r['workforce']} ({r['full_time']} full-time, "
+            f"{r['agents'] - r['full_time']} part-time of which {r['extra_part_time']} added for "
+            "the hard floor), "
             f"method {r['method']}: {r['status']}, {r['agents']} agents "
             f"({r['agents_working']} working), {r['shifts']} shifts; "
             f"required {r['required_agent_hours']:.1f} agent-h, paid {r['paid_hours']:.1f} h, "

@@ -497,6 +497,7 @@ def size_workforce_from_design(
     seed: int = 0,
     num_workers: int | None = None,
     days_per_week: int = 5,
+    floor_time_limit_seconds: float = 20.0,
 ) -> tuple[ScheduleRules, str]:
     """Size a full-/part-time workforce from an unconstrained shift design of one week.
 
@@ -506,6 +507,11 @@ def size_workforce_from_design(
     shifts at ``days_per_week`` each, at least its busiest day's). The agents of ``rules`` are
     replaced by that many copies of its first ``full``-template agent and of its first
     ``part``-template agent (contract, availability and days off of those prototypes).
+
+    Under a hard service-level floor (``min_interval_service_level_hard``) that workforce can be
+    short on the days its weekly tours leave thin, so more copies of the part-time agent are
+    added: the fewest with which the design with the workforce's weekly rules meets every floor
+    (:func:`planner.scheduling.sample_rules.part_timers_for_hard_floor`, one CP-SAT worker).
 
     Parameters
     ----------
@@ -522,6 +528,8 @@ def size_workforce_from_design(
         CP-SAT limits of the design (seconds; the same seed and workers give the same design).
     days_per_week
         Days a part-timer works (shifts per part-timer).
+    floor_time_limit_seconds
+        CP-SAT time (seconds) of the hard-floor sizing model (only under a hard floor).
 
     Returns
     -------
@@ -533,12 +541,13 @@ def size_workforce_from_design(
     ConfigError
         ``rules`` has no agent for the ``full`` or the ``part`` template.
     InfeasibleError
-        The design finds no solution in time.
+        The design finds no solution in time; under a hard floor, no workforce meeting it is
+        found (see :func:`~planner.scheduling.sample_rules.part_timers_for_hard_floor`).
     """
     from planner.errors import ConfigError
     from planner.scheduling import design_shifts
     from planner.scheduling.rules import AgentRules
-    from planner.scheduling.sample_rules import headcounts_from_design
+    from planner.scheduling.sample_rules import headcounts_from_design, part_timers_for_hard_floor
 
     prototypes: dict[str, AgentRules] = {}
     for agent in rules.agents:
@@ -562,18 +571,40 @@ def size_workforce_from_design(
         workforce_limits=False,
     )
     full, part = headcounts_from_design(design, days_per_week=days_per_week)
-    agents = tuple(
-        replace(prototypes[name], agent_id=f"{prefix}{k:03d}")
-        for name, prefix, count in (("full", "F", full), ("part", "P", part))
-        for k in range(1, count + 1)
-    )
+
+    def with_extra(extra: int) -> ScheduleRules:
+        """The design's headcounts plus ``extra`` part-timers (copies of the prototypes)."""
+        agents = tuple(
+            replace(prototypes[name], agent_id=f"{prefix}{k:03d}")
+            for name, prefix, count in (("full", "F", full), ("part", "P", part + extra))
+            for k in range(1, count + 1)
+        )
+        return replace(rules, agents=agents)
+
     note = (
         f"workforce sized from an unconstrained shift design: {full} full-time + {part} "
         f"part-time (the plan file has {len(rules.agents)}; design {design.summary.status}, "
         f"proven gap {100 * design.summary.gap:.1f} %, {time_limit_seconds:.0f} s limit, "
         f"seed {seed})"
     )
-    return replace(rules, agents=agents), note
+    if not rules.min_interval_service_level_hard:
+        return with_extra(0), note
+    sized = part_timers_for_hard_floor(
+        requirements,
+        with_extra,
+        interval_minutes=interval_minutes,
+        time_limit_seconds=floor_time_limit_seconds,
+        seed=seed,
+        progress=progress,
+    )
+    note += (
+        f"; {sized.extra_part_time} more part-time for the hard "
+        f"{100 * rules.min_interval_service_level:g} % floor (the fewest with which the week's "
+        f"tours can staff every floor{'' if sized.fewest_proven else ', not proven fewest'}"
+        f"{'' if sized.confirmed else ', feasibility unconfirmed in time'}; "
+        f"{sized.seconds:.0f} s)"
+    )
+    return sized.rules, note
 
 
 def _schedule(
