@@ -55,6 +55,7 @@ from planner.scheduling import (  # noqa: E402
     design_shifts,
     split_coverage_by_queue,
 )
+from planner.scheduling.penalties import floor_heads  # noqa: E402
 from planner.scheduling.sample_rules import (  # noqa: E402
     headcounts_from_design,
     part_timers_for_hard_floor,
@@ -117,10 +118,36 @@ def predicted_kpis(
         out[f"{label}_worst_interval_sl"] = float(sl[open_].min())
         out[f"{label}_intervals_below_70"] = int((sl[open_] < 0.7).sum())
         out[f"{label}_open_intervals"] = int(open_.sum())
+        out[f"{label}_below_70"] = below_70(k, sl, open_, split, requirements)
         if label == "erlang_a":
             ab = np.nan_to_num(k["abandon_rate"].to_numpy(dtype=float), nan=1.0)
             out["erlang_a_abandon_rate"] = float((ab * calls)[open_].sum() / calls[open_].sum())
     return out
+
+
+def below_70(
+    kpis: pd.DataFrame,
+    sl: np.ndarray,
+    open_: np.ndarray,
+    split: pd.DataFrame,
+    requirements: pd.DataFrame,
+) -> list[str]:
+    """One line per open queue-interval below 70 %: its heads after the split by requirement,
+    the heads its own 70 % needs (Erlang C), and the pooled heads against the pooled floor (what
+    the hard floor constrains), so a miss made by the split reads apart from a pooled one."""
+    own = floor_heads(requirements, np.arange(len(requirements)), len(requirements), 20.0, 0.7)
+    table = requirements[["queue", "interval_start"]].assign(own_floor=own)
+    table = table.merge(split[["queue", "interval_start", "agents_scheduled"]])
+    pooled = table.groupby("interval_start")[["own_floor", "agents_scheduled"]].transform("sum")
+    table = table.assign(pooled_floor=pooled["own_floor"], pooled_heads=pooled["agents_scheduled"])
+    rows = kpis.loc[open_ & (sl < 0.7), ["queue", "interval_start", "calls_forecast"]]
+    rows = rows.assign(sl=sl[open_ & (sl < 0.7)]).merge(table, on=["queue", "interval_start"])
+    return [
+        f"{r.interval_start:%a %H:%M} {r.queue}: {r.calls_forecast:.0f} calls, SL {r.sl:.3f} "
+        f"with {r.agents_scheduled} heads (its own 70 % needs {r.own_floor}); pooled "
+        f"{r.pooled_heads} on the phones, pooled floor {r.pooled_floor}"
+        for r in rows.itertuples()
+    ]
 
 
 SIZING_SECONDS = 15.0
@@ -378,6 +405,9 @@ def main() -> None:
         print(f"  {'target':<54} {'value':>12}  met")
         for label, ok, key, fmt in targets:
             print(f"  {label:<54} {fmt.format(r[key]):>12}  {'yes' if ok(r) else 'NO'}")
+        for model in ("erlang_a", "erlang_c"):
+            for line in r[f"{model}_below_70"]:
+                print(f"  below 70 % ({model.replace('_', ' ').title()}): {line}")
 
 
 if __name__ == "__main__":
