@@ -25,7 +25,7 @@ keep its Erlang C service level at 70 %) in the sizing design (``--workforce des
 workforce is sized for the floor as a planner under that rule would) and in the roster. With
 ``--workforce design`` the sizing then adds the fewest part-timers (available whenever the centre
 is open) with which the week's tours can staff every floor
-(:func:`planner.scheduling.sample_rules.part_timers_for_hard_floor`), its time counted in the
+(:func:`planner.scheduling.sizing.part_timers_for_hard_floor`), its time counted in the
 sizing and the pipeline. The sizing's CP-SAT runs use one worker, so the workforce is the same on
 every run.
 
@@ -56,10 +56,10 @@ from planner.scheduling import (  # noqa: E402
     split_coverage_by_queue,
 )
 from planner.scheduling.penalties import floor_heads  # noqa: E402
-from planner.scheduling.sample_rules import (  # noqa: E402
+from planner.scheduling.sample_rules import sample_centre_rules  # noqa: E402
+from planner.scheduling.sizing import (  # noqa: E402
     headcounts_from_design,
     part_timers_for_hard_floor,
-    sample_centre_rules,
 )
 from planner.staffing import StaffingTargets, kpis_for_agents, required_agents  # noqa: E402
 

@@ -502,7 +502,7 @@ def size_workforce_from_design(
     """Size a full-/part-time workforce from an unconstrained shift design of one week.
 
     The week is designed with no headcount limit (:func:`planner.scheduling.design_shifts` with
-    ``workforce_limits=False``); :func:`planner.scheduling.sample_rules.headcounts_from_design`
+    ``workforce_limits=False``); :func:`planner.scheduling.sizing.headcounts_from_design`
     turns the design into full-timers (its full-time hours at 40 h) and part-timers (its part-time
     shifts at ``days_per_week`` each, at least its busiest day's). The agents of ``rules`` are
     replaced by that many copies of its first ``full``-template agent and of its first
@@ -511,7 +511,7 @@ def size_workforce_from_design(
     Under a hard service-level floor (``min_interval_service_level_hard``) that workforce can be
     short on the days its weekly tours leave thin, so more copies of the part-time agent are
     added: the fewest with which the design with the workforce's weekly rules meets every floor
-    (:func:`planner.scheduling.sample_rules.part_timers_for_hard_floor`, one CP-SAT worker).
+    (:func:`planner.scheduling.sizing.part_timers_for_hard_floor`, one CP-SAT worker).
 
     Parameters
     ----------
@@ -542,12 +542,12 @@ def size_workforce_from_design(
         ``rules`` has no agent for the ``full`` or the ``part`` template.
     InfeasibleError
         The design finds no solution in time; under a hard floor, no workforce meeting it is
-        found (see :func:`~planner.scheduling.sample_rules.part_timers_for_hard_floor`).
+        found (see :func:`~planner.scheduling.sizing.part_timers_for_hard_floor`).
     """
     from planner.errors import ConfigError
     from planner.scheduling import design_shifts
     from planner.scheduling.rules import AgentRules
-    from planner.scheduling.sample_rules import headcounts_from_design, part_timers_for_hard_floor
+    from planner.scheduling.sizing import headcounts_from_design, part_timers_for_hard_floor
 
     prototypes: dict[str, AgentRules] = {}
     for agent in rules.agents:

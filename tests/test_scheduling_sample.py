@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from planner.errors import InputError
-from planner.scheduling.sample_rules import headcounts_from_design, sample_centre_rules
+from planner.scheduling.sample_rules import sample_centre_rules
+from planner.scheduling.sizing import headcounts_from_design
 
 MONDAY = pd.Timestamp("2024-03-04")
 

@@ -22,10 +22,10 @@ import pytest
 from planner.errors import ConfigError, InfeasibleError, InputError
 from planner.scheduling import build_roster, check_roster, design_shifts, parse_rules
 from planner.scheduling.rules import ScheduleRules
-from planner.scheduling.sample_rules import (
+from planner.scheduling.sample_rules import sample_centre_rules
+from planner.scheduling.sizing import (
     headcounts_from_design,
     part_timers_for_hard_floor,
-    sample_centre_rules,
 )
 from planner.staffing import StaffingTargets, kpis_for_agents, required_agents
 
