@@ -110,27 +110,35 @@ def _coverage_findings(problem: Problem) -> list[str]:
             covered[min(shift.end_slot, n)] -= 1
         reachable += np.cumsum(covered)[:n] > 0
     short = problem.required > reachable
-    findings = []
-    t = 0
+    return [
+        f"{_slot_label(problem, first, last)} needs {int(problem.required[first])} agents, "
+        f"at most {int(reachable[first])} are available"
+        for first, last in _equal_runs(short, problem.required, reachable)
+    ]
+
+
+def _equal_runs(flagged: np.ndarray, *figures: np.ndarray) -> list[tuple[int, int]]:
+    """Runs of consecutive flagged slots whose ``figures`` are all equal, as (first, last) slots.
+
+    A run reads as one sentence ("Sunday 08:00-10:00 needs ..."); ``flagged`` has shape (slots,)
+    bool and every array of ``figures`` shape (slots,).
+    """
+    runs = []
+    t, n = 0, len(flagged)
     while t < n:
-        if not short[t]:
+        if not flagged[t]:
             t += 1
             continue
         first = t
         while (
             t + 1 < n
-            and short[t + 1]
-            and problem.required[t + 1] == problem.required[first]
-            and reachable[t + 1] == reachable[first]
+            and flagged[t + 1]
+            and all(figure[t + 1] == figure[first] for figure in figures)
         ):
             t += 1
-        findings.append(
-            f"{_slot_label(problem, first, t)} needs {int(problem.required[first])} agents, "
-            "at most "
-            f"{int(reachable[first])} are available"
-        )
+        runs.append((first, t))
         t += 1
-    return findings
+    return runs
 
 
 def _phone_mask(shift: ShiftType, n: int) -> np.ndarray:
@@ -190,28 +198,12 @@ def _floor_findings(problem: Problem) -> list[str]:
         f"to keep {100 * rules.min_interval_service_level:g} % of calls answered within "
         f"{rules.answer_target_seconds:g} s"
     )
-    findings = []
-    t, n = 0, problem.grid.n_slots
-    while t < n:
-        if not short[t]:
-            t += 1
-            continue
-        first = t
-        # runs of equal figures read as one sentence ("Sunday 08:00-10:00 needs ...")
-        while (
-            t + 1 < n
-            and short[t + 1]
-            and floor[t + 1] == floor[first]
-            and reachable[t + 1] == reachable[first]
-        ):
-            t += 1
-        findings.append(
-            f"{_slot_label(problem, first, t)} needs at least {int(floor[first])} agents on the "
-            f"phones {target} (min_interval_service_level_hard); at most "
-            f"{int(reachable[first])} can be there (agents' availability, shift windows, breaks)"
-        )
-        t += 1
-    return findings
+    return [
+        f"{_slot_label(problem, first, last)} needs at least {int(floor[first])} agents on the "
+        f"phones {target} (min_interval_service_level_hard); at most "
+        f"{int(reachable[first])} can be there (agents' availability, shift windows, breaks)"
+        for first, last in _equal_runs(short, floor, reachable)
+    ]
 
 
 def _raise(findings: Sequence[str], intro: str) -> InfeasibleError:
