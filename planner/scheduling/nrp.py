@@ -772,28 +772,18 @@ def _roster_from_values(values: list[list[list[int]]]) -> tuple[tuple[int, ...],
     )
 
 
-def _solve_once(
-    model,
-    seconds: float,
-    num_workers: int,
-    seed: int,
-    log: bool,
-    light: bool = False,
-    stop_after_first_solution: bool = False,
-):
-    """One CP-SAT solve; ``light`` skips symmetry detection and probing in presolve, which cost
-    more than they save on a neighbourhood where nearly every variable is fixed."""
+def _solve_neighbourhood(model, seconds: float, seed: int):
+    """Solve a residual model on one CP-SAT worker (these models are small, and a second thread
+    costs more than it finds), without symmetry detection and probing in presolve, which cost
+    more than they save where nearly every variable is fixed. Returns ``(solver, status)``."""
     from ortools.sat.python import cp_model
 
     solver = cp_model.CpSolver()
-    solver.parameters.stop_after_first_solution = stop_after_first_solution
-    if light:
-        solver.parameters.symmetry_level = 0
-        solver.parameters.cp_model_probing_level = 0
-    solver.parameters.num_workers = num_workers
+    solver.parameters.symmetry_level = 0
+    solver.parameters.cp_model_probing_level = 0
+    solver.parameters.num_workers = 1
     solver.parameters.max_time_in_seconds = max(0.01, seconds)
     solver.parameters.random_seed = seed
-    solver.parameters.log_search_progress = log
     status = solver.solve(model)
     return solver, status
 
@@ -971,8 +961,7 @@ def _reoptimise_employees(
     """
     free = [(e, d) for e in employees for d in range(instance.horizon_days)]
     model, works = _build_neighbourhood(instance, values, free)
-    # one worker: these models are small, and a second thread costs more than it finds
-    solver, status = _solve_once(model, seconds, 1, seed, False, light=True)
+    solver, status = _solve_neighbourhood(model, seconds, seed)
     name = solver.status_name(status)
     if name not in ("OPTIMAL", "FEASIBLE"):
         return name, None
