@@ -10,7 +10,8 @@ the hours full-time, part-timers at 25 h) or from an unconstrained shift design 
 (``--workforce design``: the planner's sizing step, its time counted in the pipeline); a fifth
 of them cannot work weekends, a seventh only until 17:00, some have requested days off. Then
 ``build_roster`` (two-phase by default), the independent checker, and the predicted KPIs per queue
-(heads split by requirement; Erlang A with each queue's patience) against the targets.
+(heads split by requirement, under ``--hard-floor`` each queue's own floor heads first; Erlang A
+with each queue's patience) against the targets.
 
 Accounting: ``required_agent_hours`` counts heads on the phones (no shrinkage in the requirement,
 because breaks and lunches are scheduled explicitly and coverage counts heads off break), so paid
@@ -55,7 +56,7 @@ from planner.scheduling import (  # noqa: E402
     design_shifts,
     split_coverage_by_queue,
 )
-from planner.scheduling.penalties import floor_heads  # noqa: E402
+from planner.scheduling.penalties import floor_heads_by_row, hard_floor_heads_by_row  # noqa: E402
 from planner.scheduling.sample_rules import sample_centre_rules  # noqa: E402
 from planner.scheduling.sizing import (  # noqa: E402
     headcounts_from_design,
@@ -85,10 +86,12 @@ def centre_week() -> pd.DataFrame:
 
 
 def predicted_kpis(
-    forecast: pd.DataFrame, requirements: pd.DataFrame, coverage: pd.DataFrame
+    forecast: pd.DataFrame, requirements: pd.DataFrame, coverage: pd.DataFrame, rules: ScheduleRules
 ) -> dict:
     """Weekly (call-weighted) SL and abandonment, and the worst open interval, per Erlang A/C."""
-    split = split_coverage_by_queue(coverage, requirements)
+    # under the hard floor each queue gets its own floor heads first, as the planner splits
+    floor = hard_floor_heads_by_row(requirements, rules)
+    split = split_coverage_by_queue(coverage, requirements, floor_heads_per_row=floor)
     frame = forecast.merge(
         split[["queue", "interval_start", "agents_scheduled"]], on=["queue", "interval_start"]
     )
@@ -132,10 +135,10 @@ def below_70(
     split: pd.DataFrame,
     requirements: pd.DataFrame,
 ) -> list[str]:
-    """One line per open queue-interval below 70 %: its heads after the split by requirement,
+    """One line per open queue-interval below 70 %: its heads after the split between queues,
     the heads its own 70 % needs (Erlang C), and the pooled heads against the pooled floor (what
     the hard floor constrains), so a miss made by the split reads apart from a pooled one."""
-    own = floor_heads(requirements, np.arange(len(requirements)), len(requirements), 20.0, 0.7)
+    own = floor_heads_by_row(requirements, 20.0, 0.7)
     table = requirements[["queue", "interval_start"]].assign(own_floor=own)
     table = table.merge(split[["queue", "interval_start", "agents_scheduled"]])
     pooled = table.groupby("interval_start")[["own_floor", "agents_scheduled"]].transform("sum")
@@ -243,7 +246,7 @@ def run(
     violations = check_roster(
         result.roster, result.activities, rules, dates=dates, interval_minutes=15
     )
-    kpis = predicted_kpis(forecast, requirements, result.coverage)
+    kpis = predicted_kpis(forecast, requirements, result.coverage, rules)
     total = time.perf_counter() - t0
     s = result.summary
     acts = result.activities

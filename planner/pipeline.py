@@ -618,6 +618,7 @@ def _schedule(
 ) -> pd.DataFrame | None:
     """Roster each week; write roster, breaks, coverage; heads per queue and interval, or None."""
     from planner.scheduling import split_coverage_by_queue
+    from planner.scheduling.penalties import hard_floor_heads_by_row
 
     fmt = config.output.format
     rosters, activities, coverages, summaries = [], [], [], []
@@ -639,7 +640,9 @@ def _schedule(
         previous = roster.roster
         rosters.append(roster.roster)
         activities.append(roster.activities)
-        coverages.append(split_coverage_by_queue(roster.coverage, part))
+        # under a hard floor every queue keeps its own floor heads, not only the pool
+        floor = hard_floor_heads_by_row(part, config.schedule.rules)
+        coverages.append(split_coverage_by_queue(roster.coverage, part, floor_heads_per_row=floor))
         summaries.append({"week_start": str(lo.date()), **roster.summary.to_dict()})
         s = roster.summary
         result.notes.append(

@@ -544,6 +544,7 @@ def _roster(
     """Roster the requirements; heads per interval (requirements' row order) and the cost."""
     # Imported here, not at the top: planner.scheduling loads OR-Tools, which only rostering needs.
     from planner.scheduling import build_roster, split_coverage_by_queue
+    from planner.scheduling.penalties import hard_floor_heads_by_row
 
     result = build_roster(
         required,
@@ -555,7 +556,9 @@ def _roster(
     )
     coverage = result.coverage
     if "queue" in coverage.columns and set(coverage["queue"]) != set(required["queue"]):
-        coverage = split_coverage_by_queue(coverage, required)
+        # under a hard floor every queue keeps its own floor heads, not only the pool
+        floor = hard_floor_heads_by_row(required, rules)
+        coverage = split_coverage_by_queue(coverage, required, floor_heads_per_row=floor)
     heads = join_plan(required, coverage.loc[:, ["queue", "interval_start", "agents_scheduled"]])
     cost = pd.Series({"cost": result.summary.cost, "paid_hours": result.summary.paid_hours})
     return heads["agents_scheduled"].to_numpy(), cost

@@ -280,6 +280,35 @@ def test_plan_with_rules_rosters_and_evaluates_the_roster(
     assert "chart-roster" in page and 'id="absent-roster"' not in page
 
 
+def test_plan_under_a_hard_floor_keeps_each_queues_floor_in_the_coverage(
+    history: pd.DataFrame, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the week rostered with exactly the pooled floor heads (the tightest roster a hard floor
+    # allows): the coverage's split between the three queues must leave none below its own floor
+    import planner.scheduling
+    from planner.scheduling.penalties import floor_heads_by_row
+    from tests.roster_doubles import roster_at_the_hard_floor
+
+    monkeypatch.setattr(planner.scheduling, "build_roster", roster_at_the_hard_floor)
+    data = _with(
+        ("schedule", "rules"),
+        {**SMALL_RULES, "min_interval_service_level": 0.7, "min_interval_service_level_hard": True},
+    )
+    data["targets"]["model"] = "erlang-c"
+    data["scenarios"] = {"everyday": False}
+    data["output"] = {"report": False}
+    result = run_plan(history, parse_config(data), start="2025-04-07", out_dir=tmp_path)
+    assert result.stages["schedule"] == "ran"
+    requirements = result.frames["requirements"]
+    floor = requirements[["queue", "interval_start"]].assign(
+        floor_heads=floor_heads_by_row(requirements, 20.0, 0.7)
+    )
+    coverage = result.frames["coverage"].merge(floor, on=["queue", "interval_start"])
+    assert len(coverage) == len(requirements)
+    assert set(coverage["queue"]) == {"billing", "sales", "support"}
+    assert (coverage["agents_scheduled"] >= coverage["floor_heads"]).all()
+
+
 def test_cli_plan_bad_config_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from planner.cli import main
 

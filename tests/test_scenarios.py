@@ -370,3 +370,71 @@ def test_patience_mapping_missing_a_queue_is_refused(base, override, match):
 def test_erlang_c_abandonment_is_nan_in_the_summary():
     result = run_scenarios(forecast_frame(), everyday_scenarios(), headcount=40, model="erlang-c")
     assert result.summary["abandon_rate"].isna().all()
+
+
+def test_rostered_heads_keep_each_queues_hard_floor(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Two queues whose loads cross during the morning, rostered under a hard 70 % floor by a
+    # roster with exactly the pooled floor heads: split in proportion to agents_to_schedule, a
+    # queue is a head under its own floor at 09:45, 10:15 and 10:45; each must keep its floor.
+    import planner.scheduling
+    from planner.scheduling import parse_rules
+    from planner.scheduling.penalties import floor_heads_by_row
+    from tests.roster_doubles import roster_at_the_hard_floor
+
+    monkeypatch.setattr(planner.scheduling, "build_roster", roster_at_the_hard_floor)
+    rules = parse_rules(
+        {
+            "min_interval_service_level": 0.7,
+            "min_interval_service_level_hard": True,
+            "shift_templates": [
+                {
+                    "name": "day",
+                    "earliest_start": "08:00",
+                    "latest_start": "12:00",
+                    "start_step_minutes": 60,
+                    "lengths_minutes": [480],
+                }
+            ],
+            "agent_defaults": {"min_days": 0, "max_days": 7, "min_hours": 0, "max_hours": 60},
+            "agent_groups": [{"count": 30, "id_prefix": "A"}],
+        },
+        source="test rules",
+    )
+    starts = pd.date_range("2024-03-04 08:00", periods=12, freq="15min", tz="Europe/London")
+    forecast = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "queue": queue,
+                    "interval_start": starts,
+                    "calls_forecast": calls,
+                    "aht_seconds_forecast": aht_seconds,
+                }
+            )
+            for queue, calls, aht_seconds in (
+                ("a", np.linspace(5, 60, 12), 240.0),
+                ("b", np.linspace(40, 5, 12), 300.0),
+            )
+        ],
+        ignore_index=True,
+    )
+    result = run_scenarios(
+        forecast,
+        [],
+        rules=rules,
+        model="erlang_c",
+        patience_seconds=180.0,
+        shrinkage=0.0,
+        service_level_target=0.8,
+    )
+    required = result.requirements["baseline"]
+    floor = required[["queue", "interval_start"]].assign(
+        floor_heads=floor_heads_by_row(required, 20.0, 0.7)
+    )
+    heads = result.evaluations["baseline"].intervals.merge(floor, on=["queue", "interval_start"])
+    assert len(heads) == 24
+    assert (heads["agents_scheduled"] >= heads["floor_heads"]).all()
+    assert (
+        heads.groupby("interval_start")["agents_scheduled"].sum()
+        == heads.groupby("interval_start")["floor_heads"].sum()
+    ).all()

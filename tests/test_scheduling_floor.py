@@ -14,7 +14,7 @@ import pytest
 
 from planner.errors import ConfigError, InfeasibleError, InputError
 from planner.scheduling import build_roster, design_shifts, parse_rules
-from planner.scheduling.penalties import floor_heads
+from planner.scheduling.penalties import floor_heads, floor_heads_by_row, hard_floor_heads_by_row
 from planner.staffing import StaffingTargets, kpis_for_agents, required_agents
 
 TZ = "Europe/London"
@@ -127,9 +127,8 @@ def test_hard_floor_needs_the_traffic_columns() -> None:
 # floor heads
 
 
-def test_floor_heads_are_the_fewest_heads_meeting_the_floor_summed_over_queues() -> None:
-    # two queues in one interval: each queue's fewest heads with Erlang C SL >= 70 %, found by
-    # walking kpis_for_agents upwards, pooled by summing (the models schedule pooled heads)
+def two_queue_requirements() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Forecast and Erlang C 80/20 requirement of two queues in one hour (150 and 40 calls)."""
     start = pd.Timestamp(f"{MONDAY} 09:00", tz=TZ)
     forecast = pd.DataFrame(
         {
@@ -139,18 +138,45 @@ def test_floor_heads_are_the_fewest_heads_meeting_the_floor_summed_over_queues()
             "aht_seconds_forecast": [240.0, 300.0],
         }
     )
-    frame = required_agents(forecast, StaffingTargets(0.8, 20.0), interval_minutes=60)
-    fewest = 0
-    for q in ("a", "b"):
-        row = forecast[forecast["queue"] == q].reset_index(drop=True)
-        candidates = pd.concat([row] * 30, ignore_index=True)
-        # one candidate headcount per row, on distinct hours (a frame has one row per interval)
-        candidates["interval_start"] = start + pd.to_timedelta(np.arange(30), unit="h")
-        kpis = kpis_for_agents(candidates, np.arange(30), model="erlang-c", interval_minutes=60)
-        fewest += int(np.flatnonzero(kpis["service_level"].fillna(0.0).to_numpy() >= FLOOR)[0])
+    return forecast, required_agents(forecast, StaffingTargets(0.8, 20.0), interval_minutes=60)
+
+
+def fewest_heads_meeting_the_floor(forecast: pd.DataFrame, queue: str) -> int:
+    """The queue's fewest heads with Erlang C SL >= 70 %, found by walking kpis_for_agents up."""
+    row = forecast[forecast["queue"] == queue].reset_index(drop=True)
+    candidates = pd.concat([row] * 30, ignore_index=True)
+    # one candidate headcount per row, on distinct hours (a frame has one row per interval)
+    candidates["interval_start"] = row["interval_start"].iloc[0] + pd.to_timedelta(
+        np.arange(30), unit="h"
+    )
+    kpis = kpis_for_agents(candidates, np.arange(30), model="erlang-c", interval_minutes=60)
+    return int(np.flatnonzero(kpis["service_level"].fillna(0.0).to_numpy() >= FLOOR)[0])
+
+
+def test_floor_heads_by_row_are_each_queues_fewest_heads_meeting_the_floor() -> None:
+    forecast, frame = two_queue_requirements()
+    fewest = [fewest_heads_meeting_the_floor(forecast, q) for q in ("a", "b")]
+    assert list(floor_heads_by_row(frame, 20.0, FLOOR)) == fewest
+
+
+def test_floor_heads_are_the_fewest_heads_meeting_the_floor_summed_over_queues() -> None:
+    # two queues in one interval, pooled by summing (the models schedule pooled heads)
+    forecast, frame = two_queue_requirements()
+    fewest = sum(fewest_heads_meeting_the_floor(forecast, q) for q in ("a", "b"))
     heads = floor_heads(frame, np.array([0, 0]), 1, 20.0, FLOOR)
     assert list(heads) == [fewest]
     assert fewest < int(frame["agents_to_schedule"].sum())  # the floor is below 80/20
+
+
+@pytest.mark.parametrize("hard", [False, True], ids=["priced", "hard"])
+def test_hard_floor_heads_by_row_follow_the_rules(hard: bool) -> None:
+    forecast, frame = two_queue_requirements()
+    got = hard_floor_heads_by_row(frame, parse_rules(floor_rules(hard=hard)))
+    if hard:
+        assert got is not None
+        assert list(got) == [fewest_heads_meeting_the_floor(forecast, q) for q in ("a", "b")]
+    else:
+        assert got is None  # a priced floor promises nothing per queue
 
 
 # ------------------------------------------------------------------------------------------

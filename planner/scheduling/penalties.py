@@ -18,12 +18,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from planner.scheduling.rules import CostRules
+from planner.scheduling.rules import CostRules, ScheduleRules
 
 __all__ = [
     "BELOW_FLOOR_COST",
     "floor_heads",
+    "floor_heads_by_row",
     "floor_shortfall",
+    "hard_floor_heads_by_row",
     "late_call_marginals",
     "under_coverage_costs",
 ]
@@ -145,6 +147,59 @@ def _productive_share(requirements: pd.DataFrame, heads: np.ndarray) -> np.ndarr
     return np.clip(np.where(heads > 0, needed / np.maximum(heads, 1), 1.0), 0.0, 1.0)
 
 
+def floor_heads_by_row(
+    requirements: pd.DataFrame, answer_target_seconds: float, service_level_floor: float
+) -> np.ndarray:
+    """Fewest heads on the phones that keep each row's queue at the service-level floor.
+
+    ``agents_to_schedule`` minus :func:`floor_shortfall` (the heads that can go missing before
+    the queue's Erlang C service level drops below the floor), one queue and interval per row.
+
+    Parameters
+    ----------
+    requirements : DataFrame
+        Rows (queue, interval_start) with ``agents_to_schedule``, ``traffic_erlangs`` (Erlangs)
+        and ``aht_seconds_forecast`` (seconds); ``agents_required`` optional (shrinkage).
+    answer_target_seconds, service_level_floor : float
+        The answer target (seconds) and the floor (a share, e.g. 0.7).
+
+    Returns
+    -------
+    ndarray of int, shape (len(requirements),)
+        Heads the row's queue must have on the phones (0 where nothing is required).
+    """
+    heads = requirements["agents_to_schedule"].to_numpy(dtype=np.int64)
+    allowed = floor_shortfall(
+        requirements["traffic_erlangs"].to_numpy(dtype=float),
+        requirements["aht_seconds_forecast"].to_numpy(dtype=float),
+        heads,
+        _productive_share(requirements, heads),
+        answer_target_seconds,
+        service_level_floor,
+    )
+    return heads - allowed
+
+
+def hard_floor_heads_by_row(requirements: pd.DataFrame, rules: ScheduleRules) -> np.ndarray | None:
+    """Per-row floor heads of the rules' hard service-level floor; None without a hard floor.
+
+    The answer target and floor are the rules' own (``answer_target_seconds``,
+    ``min_interval_service_level``), so the heads are the ones the roster's hard floor
+    (``min_interval_service_level_hard``) guaranteed, summed over queues, in every interval.
+
+    Returns
+    -------
+    ndarray of int, shape (len(requirements),), or None
+        :func:`floor_heads_by_row` under the rules' floor; None when
+        ``rules.min_interval_service_level_hard`` is false.
+    """
+    if not rules.min_interval_service_level_hard:
+        return None
+    return floor_heads_by_row(
+        requirements, rules.answer_target_seconds, rules.min_interval_service_level
+    )
+
+
 def floor_heads(
     requirements: pd.DataFrame,
     slot_of_row: np.ndarray,
@@ -154,9 +209,8 @@ def floor_heads(
 ) -> np.ndarray:
     """Fewest heads on the phones per slot that keep every queue at the service-level floor.
 
-    Per row, ``agents_to_schedule`` minus :func:`floor_shortfall` (the heads that can go missing
-    before the queue's Erlang C service level drops below the floor), summed over the queues of
-    each slot, because the models schedule pooled heads.
+    Per row, :func:`floor_heads_by_row` (``agents_to_schedule`` minus :func:`floor_shortfall`),
+    summed over the queues of each slot, because the models schedule pooled heads.
 
     Erlang C, not Erlang A, on purpose: the requirement (``agents_to_schedule``) and the soft floor
     are Erlang C, so the hard floor is the same rule made hard and needs no patience; Erlang C
@@ -181,16 +235,8 @@ def floor_heads(
     ndarray of int, shape (n_slots,)
         Heads the slot must have on the phones (0 where nothing is required).
     """
-    heads = requirements["agents_to_schedule"].to_numpy(dtype=np.int64)
-    allowed = floor_shortfall(
-        requirements["traffic_erlangs"].to_numpy(dtype=float),
-        requirements["aht_seconds_forecast"].to_numpy(dtype=float),
-        heads,
-        _productive_share(requirements, heads),
-        answer_target_seconds,
-        service_level_floor,
-    )
-    return np.bincount(slot_of_row, weights=heads - allowed, minlength=n_slots).astype(np.int64)
+    per_row = floor_heads_by_row(requirements, answer_target_seconds, service_level_floor)
+    return np.bincount(slot_of_row, weights=per_row, minlength=n_slots).astype(np.int64)
 
 
 def under_coverage_costs(
