@@ -11,7 +11,12 @@ ones again, so a job is never left "running" forever.
 
 Cancel is cooperative: a queued job is cancelled at once; a running job stops at its next
 progress report. A stage that does not report progress while inside a native solver stops only
-when that call returns (its time limit bounds the wait).
+when that call returns (its time limit bounds the wait). A job that stores results checks the
+cancel flag once more inside the transaction that stores them, so a cancel before that commit
+stores nothing. Once the job function has returned, its results are committed and the job is
+marked succeeded with its result: a cancel that arrives after the commit (while the job is still
+"running") is a no-op, and the record keeps ``cancel_requested`` true, so it says what happened
+rather than "cancelled" next to a stored result.
 """
 
 from __future__ import annotations
@@ -60,7 +65,13 @@ class JobContext:
 
 
 JobFunction = Callable[[JobContext], dict[str, Any]]
-"""A job: reads ``context.params``, does the work, stores frames, returns a JSON-able result."""
+"""A job: reads ``context.params``, does the work, stores frames, returns a JSON-able result.
+
+Returning means success: the runner records the result even when a cancel arrived after the
+function's last check, because whatever it stored stays stored. A job that stores something
+checks for a cancel (``context.progress`` or ``storage.is_cancel_requested``) inside the
+transaction that stores it and raises :class:`JobCancelled` there, so the rollback leaves nothing
+behind."""
 
 
 class JobRunner:
@@ -152,10 +163,9 @@ class JobRunner:
             except PlannerError as error:
                 self.storage.fail_job(job_id, str(error))
                 return
-            if self.storage.is_cancel_requested(job_id):
-                self.storage.mark_cancelled(job_id)
-            else:
-                self.storage.finish_job(job_id, result)
+            # the function returned: its results are committed, so a cancel that came after its
+            # last check is too late to undo them and the job succeeded (see the module notes)
+            self.storage.finish_job(job_id, result)
         except Exception as error:  # a bug, not bad input: keep the worker alive, record it
             logger.exception("job %s failed", job_id)
             try:

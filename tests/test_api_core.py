@@ -6,17 +6,23 @@ Runs every route through FastAPI's TestClient, on SQLite and (when a server answ
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import replace
+from typing import Any
 
+import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
 from api.config import Settings
+from api.jobs import JobContext, JobFunction
 from api.main import create_app
+from api.tasks import build_registry
 from planner.errors import ConfigError
 from planner.storage import hash_api_key
+from tests.api_helpers import finish_job
 from tests.wait_job import registry_with_wait_job, with_wait_route
 
 KEY = "test-key-0123456789abcdef"
@@ -117,6 +123,74 @@ def test_cancel_running_and_queued_jobs(wait_client: TestClient) -> None:
     cancelled = _wait_for(wait_client, first, {"cancelled"}, timeout_s=5)
     assert cancelled["error"] == "cancelled by request"
     assert wait_client.post(f"/jobs/{first}/cancel").json()["status"] == "cancelled"
+
+
+def _app_with_job(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, kind: str, function: JobFunction
+) -> TestClient:
+    """A client of the app whose runner also knows job ``kind`` (submitted through the runner)."""
+    monkeypatch.setattr("api.main.build_registry", lambda: {**build_registry(), kind: function})
+    return TestClient(create_app(settings))
+
+
+def _store_one_frame(context: JobContext) -> str:
+    """Store a one-row frame in one transaction, checking for a cancel before its commit (as
+    the plan job does); the frame's id."""
+    with context.storage.transaction():
+        record = context.storage.save_frame(
+            "plan", pd.DataFrame({"queue": ["q"], "value": [1.0]}), name="cancel test"
+        )
+        context.progress("storing", 1, 1)  # raises JobCancelled: the rollback drops the frame
+    return record.id
+
+
+def test_cancel_after_the_job_committed_leaves_it_succeeded(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the cancel arrives after the job stored its frame and before its function returns: the
+    # frame stays stored, so the job must read succeeded with its result, not cancelled
+    committed, cancel_sent = threading.Event(), threading.Event()
+
+    def store_then_wait(context: JobContext) -> dict[str, Any]:
+        frame_id = _store_one_frame(context)
+        committed.set()
+        if not cancel_sent.wait(timeout=10):
+            raise RuntimeError("the test never sent its cancel")
+        return {"frame_id": frame_id}
+
+    with _app_with_job(settings, monkeypatch, "store_then_wait", store_then_wait) as client:
+        job = client.app.state.runner.submit("store_then_wait", {})
+        assert committed.wait(timeout=10), "the job never committed"
+        answer = client.post(f"/jobs/{job.id}/cancel").json()
+        assert answer["status"] == "running" and answer["cancel_requested"] is True
+        cancel_sent.set()
+        done = finish_job(client, job.id, timeout_s=10)
+        assert done["status"] == "succeeded", done
+        assert done["error"] is None
+        assert done["cancel_requested"] is True  # asked for, too late to undo anything
+        assert client.app.state.storage.get_frame(done["result"]["frame_id"]) is not None
+
+
+def test_cancel_before_the_job_committed_cancels_it_and_stores_nothing(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started, cancel_sent = threading.Event(), threading.Event()
+
+    def wait_then_store(context: JobContext) -> dict[str, Any]:
+        started.set()
+        if not cancel_sent.wait(timeout=10):
+            raise RuntimeError("the test never sent its cancel")
+        return {"frame_id": _store_one_frame(context)}
+
+    with _app_with_job(settings, monkeypatch, "wait_then_store", wait_then_store) as client:
+        job = client.app.state.runner.submit("wait_then_store", {})
+        assert started.wait(timeout=10), "the job never started"
+        client.post(f"/jobs/{job.id}/cancel")
+        cancel_sent.set()
+        done = finish_job(client, job.id, timeout_s=10)
+        assert done["status"] == "cancelled", done
+        assert done["error"] == "cancelled by request" and done["result"] is None
+        assert client.app.state.storage.list_frames("plan") == []
 
 
 @pytest.mark.parametrize(
