@@ -17,9 +17,10 @@ from planner.scheduling.nrp import (
     OFF,
     _construct_by_employees,
     _roster_from_values,
+    _run_state_successors,
+    _search_neighbourhoods,
     _solution_recorder,
     _solve_whole_model,
-    _sweep_employees,
     add_max_run,
     add_min_run,
     evaluate_nrp_roster,
@@ -303,26 +304,29 @@ def _brute_force_optimum(instance) -> int:
 
 
 @pytest.mark.slow
-def test_construction_then_sweeps_reach_the_optimum_of_two_employees() -> None:
-    # With two employees a pair sweep re-optimises the whole roster, so sweeps must end at the
-    # brute-force optimum (they stop at a local optimum for pairs). They start from a legal but
-    # poor roster: one built against the opposite cover (the hard rules do not depend on cover).
+def test_construction_then_neighbourhood_search_reach_the_optimum_of_two_employees() -> None:
+    # With two employees the "employees" neighbourhood of size 2 frees the whole roster, so the
+    # search must end at the brute-force optimum, and stop there well before its deadline. It
+    # starts from a legal but poor roster: one built against the opposite cover (the hard rules
+    # do not depend on cover).
     instance = parse_nrp_instance(TWO_EMPLOYEES)
     cover_start = TWO_EMPLOYEES.index("SECTION_COVER")
     opposite = TWO_EMPLOYEES[:cover_start] + TWO_EMPLOYEES[cover_start:].replace(
         ",1,100,1", ",0,100,100"
     ).replace(",1,30,1", ",0,30,100")
-    deadline = time.perf_counter() + 20
+    started = time.perf_counter()
+    deadline = started + 20
     values = _construct_by_employees(parse_nrp_instance(opposite), deadline, seed=0)
     start = evaluate_nrp_roster(instance, _roster_from_values(values))
     assert start.feasible
     assert start.penalty > _brute_force_optimum(instance)
-    values, objective = _sweep_employees(
-        instance, values, start.penalty, deadline, random.Random(0)
+    values, objective, bound = _search_neighbourhoods(
+        instance, values, start.penalty, 0, deadline, random.Random(0), threads=2, cap_seconds=2.0
     )
     evaluation = evaluate_nrp_roster(instance, _roster_from_values(values))
     assert evaluation.feasible and evaluation.penalty == objective <= start.penalty
-    assert objective == _brute_force_optimum(instance)
+    assert objective == bound == _brute_force_optimum(instance)
+    assert time.perf_counter() < deadline - 5
 
 
 def _row_ok(instance, e: int, row) -> bool:
@@ -410,9 +414,9 @@ def test_employee_whose_own_rules_admit_no_roster_is_named() -> None:
 
 
 @pytest.mark.slow
-def test_sweeps_alone_give_a_legal_roster_no_worse_than_construction() -> None:
-    # construction_fraction close to 1 leaves the whole model half a second: the roster must
-    # still meet every hard rule and the bound may not exceed the objective
+def test_mostly_neighbourhood_search_gives_a_legal_roster() -> None:
+    # polish_fraction close to 1 leaves the whole model half a second: the roster must still
+    # meet every hard rule and the bound may not exceed the objective
     instance = parse_nrp_instance(TWO_EMPLOYEES)
     solution = solve_nrp(instance, time_limit_seconds=2, polish_fraction=0.75)
     evaluation = evaluate_nrp_roster(instance, solution.roster)
@@ -426,11 +430,100 @@ def test_construction_fraction_out_of_range() -> None:
         solve_nrp(parse_nrp_instance(ONE_EMPLOYEE), polish_fraction=1.5)
 
 
+def test_neighbourhood_seconds_out_of_range() -> None:
+    with pytest.raises(InputError, match="neighbourhood_seconds must be > 0, got 0"):
+        solve_nrp(parse_nrp_instance(ONE_EMPLOYEE), neighbourhood_seconds=0)
+
+
+def _legal_patterns(
+    n_days: int, max_work: int, min_work: int, min_off: int
+) -> set[tuple[int, ...]]:
+    """Work (1) / off (0) patterns whose runs obey the rules; runs touching an end are exempt
+    from the minimums, never from the maximum (the benchmark's definition)."""
+    legal = set()
+    for bits in itertools.product((0, 1), repeat=n_days):
+        ok = True
+        start = 0
+        for d in range(1, n_days + 1):
+            if d == n_days or bits[d] != bits[start]:
+                length, inside = d - start, start > 0 and d < n_days
+                if bits[start] and length > max_work:
+                    ok = False
+                if inside and length < (min_work if bits[start] else min_off):
+                    ok = False
+                start = d
+        if ok:
+            legal.add(bits)
+    return legal
+
+
+@pytest.mark.parametrize(
+    ("max_work", "min_work", "min_off"),
+    [(5, 2, 2), (6, 2, 3), (4, 1, 1), (3, 3, 2), (5, 1, 2)],
+    ids=["5-2-2", "6-2-3", "4-1-1", "3-3-2", "5-1-2"],
+)
+def test_run_state_flow_admits_exactly_the_legal_patterns(
+    max_work: int, min_work: int, min_off: int
+) -> None:
+    # the flow alone (no clauses) must allow every legal work/off pattern and nothing else
+    from ortools.sat.python import cp_model
+
+    from planner.scheduling.nrp import NrpModel, add_run_state_flow
+
+    n_days = 8
+    text = (
+        f"SECTION_HORIZON\n{n_days}\nSECTION_SHIFTS\nD,480,\nSECTION_STAFF\n"
+        f"A,D={n_days},9999,0,{max_work},{min_work},{min_off},9\n"
+    )
+    instance = parse_nrp_instance(text)
+    model = cp_model.CpModel()
+    on_duty = [model.new_bool_var(f"on{d}") for d in range(n_days)]
+    add_run_state_flow(model, NrpModel(model=model, works=[]), instance, [on_duty])
+    solver = cp_model.CpSolver()
+    solver.parameters.enumerate_all_solutions = True
+    solver.parameters.num_workers = 1
+    found: set[tuple[int, ...]] = set()
+
+    class Collect(cp_model.CpSolverSolutionCallback):
+        def on_solution_callback(self) -> None:
+            found.add(tuple(self.value(x) for x in on_duty))
+
+    solver.solve(model, Collect())
+    assert found == _legal_patterns(n_days, max_work, min_work, min_off)
+
+
+def test_run_state_successors_never_exceed_the_maximum_run() -> None:
+    instance = parse_nrp_instance(TWO_EMPLOYEES)
+    start, successors = _run_state_successors(instance.employees[0])  # max 3 shifts in a row
+    seen, frontier = set(start), list(start)
+    while frontier:
+        for nxt in successors(frontier.pop()):
+            if nxt not in seen:
+                seen.add(nxt)
+                frontier.append(nxt)
+    assert max(k for kind, k in seen if kind in ("first_work", "work")) == 3
+
+
+@pytest.mark.slow
+def test_model_with_run_state_flow_reaches_the_brute_force_optimum() -> None:
+    from ortools.sat.python import cp_model
+
+    from planner.scheduling.nrp import build_nrp_model
+
+    instance = parse_nrp_instance(TWO_EMPLOYEES)
+    nrp = build_nrp_model(instance, run_state_flow=True)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 2
+    solver.parameters.max_time_in_seconds = 20
+    assert solver.solve(nrp.model) == cp_model.OPTIMAL
+    assert solver.objective_value == _brute_force_optimum(instance)
+
+
 @pytest.mark.slow
 @pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")
 def test_stopping_the_whole_model_early_still_ends_at_the_optimum() -> None:
-    # weak_bound_share=1 stops the first CP-SAT solve at the check unless it has already proved
-    # optimality; the sweeps (pairs = the whole roster here) and the hinted re-solve must still
+    # weak_bound_share=1 stops the CP-SAT solve at the check unless it has already proved
+    # optimality; the neighbourhood search (two employees = the whole roster here) must still
     # reach the brute-force optimum, and the bound must stay below the objective
     instance = parse_nrp_instance(TWO_EMPLOYEES)
     solution = solve_nrp(
@@ -468,6 +561,7 @@ def test_weak_bound_check_stops_the_whole_model_solve() -> None:
         num_workers=2,
         seed=0,
         subsolvers=("max_lp",),
+        run_state_flow=False,
         log=False,
         recorder=_solution_recorder(instance.name, started, 30.0, None),
         weak_bound_check_seconds=1.0,

@@ -164,7 +164,6 @@ class NrpModel:
 
     model: Any
     works: list[list[list[Any]]]
-    objective_terms: list[tuple[Any, int]] = field(default_factory=list)
     on_duty: list[list[Any]] = field(default_factory=list)
     weekend_worked: list[tuple[Any, int, int, int]] = field(default_factory=list)
     cover_slacks: list[tuple[Any, Any, NrpCover]] = field(default_factory=list)
@@ -667,6 +666,94 @@ def add_sequence_rules(
     return []
 
 
+RunState = tuple[str, int]
+"""A day's state in an employee's work/off sequence: ("first_work", k) = day k of a work run
+that began on the first day (exempt from the minimum), ("first_off", 0) = the off run that began
+on the first day (exempt), ("work", k) = day k of a work run, ("off", k) = day k of an off run
+(k = min_consecutive_days_off stands for "that many or more")."""
+
+
+def _run_state_successors(employee: NrpEmployee) -> tuple[list[RunState], Any]:
+    """The states of :data:`RunState` allowed on the first day, and the successor function.
+
+    Runs touching the horizon's start are exempt from the minimums (``first_*`` states); runs
+    touching its end are exempt because every state may end the horizon. The maximum run of
+    shifts holds everywhere.
+    """
+    min_work = max(1, employee.min_consecutive_shifts)
+    max_work = employee.max_consecutive_shifts
+    min_off = max(1, employee.min_consecutive_days_off)
+    first_work_day = ("first_work", 1) if min_work > 1 else ("work", 1)
+
+    def successors(state: RunState) -> list[RunState]:
+        kind, k = state
+        if kind == "first_work":
+            # after min_work - 1 days the run has met the minimum and continues as a plain run
+            return [("first_work", k + 1) if k + 1 < min_work else ("work", k + 1), ("off", 1)]
+        if kind == "first_off":
+            # the work run after it does not touch the start: the minimum applies
+            return [("first_off", 0), ("work", 1)]
+        if kind == "work":
+            out = [("work", k + 1)] if k < max_work else []
+            return out + ([("off", 1)] if k >= min_work else [])
+        return [("off", min(k + 1, min_off))] + ([("work", 1)] if k >= min_off else [])
+
+    return [first_work_day, ("first_off", 0)], successors
+
+
+def add_run_state_flow(
+    model, nrp: NrpModel, instance: NrpInstance, day_works: list[list[Any]]
+) -> list[tuple[Any, int]]:
+    """The sequence rules again, as one unit of flow per employee through day-layered run states.
+
+    Redundant with :func:`add_sequence_rules` (the clauses stay for propagation), but its linear
+    relaxation is the convex hull of the legal work/off patterns (a network flow), where the
+    clauses' relaxation admits fractional patterns no roster has: on Instance5 the proven bound
+    after 30 s rises from 839 to 1,140 (optimum 1,143). Each day holds one state Boolean per
+    reachable :data:`RunState`; an arc is the head's Boolean when the head has one predecessor,
+    the tail's when the tail has one successor, and a new Boolean only otherwise. No cost terms.
+    """
+    for e, employee in enumerate(instance.employees):
+        start, successors = _run_state_successors(employee)
+        reachable = [set(start)]
+        for _ in range(1, instance.horizon_days):
+            reachable.append({nxt for state in reachable[-1] for nxt in successors(state)})
+        states = [
+            {
+                state: model.new_bool_var(f"run_state[{employee.employee_id},{d},{state}]")
+                for state in sorted(day_states)
+            }
+            for d, day_states in enumerate(reachable)
+        ]
+        for d, day in enumerate(states):
+            model.add_exactly_one(list(day.values()))
+            working = [var for (kind, _), var in day.items() if kind in ("first_work", "work")]
+            model.add(sum(working) == day_works[e][d])
+        for d in range(instance.horizon_days - 1):
+            arcs = [(a, b) for a in states[d] for b in successors(a) if b in states[d + 1]]
+            out_degree = {a: sum(1 for tail, _ in arcs if tail == a) for a in states[d]}
+            in_degree = {b: sum(1 for _, head in arcs if head == b) for b in states[d + 1]}
+            leaving: dict[RunState, list[Any]] = {a: [] for a in states[d]}
+            entering: dict[RunState, list[Any]] = {b: [] for b in states[d + 1]}
+            for a, b in arcs:
+                if in_degree[b] == 1:
+                    arc = states[d + 1][b]
+                elif out_degree[a] == 1:
+                    arc = states[d][a]
+                else:
+                    arc = model.new_bool_var(f"run_arc[{employee.employee_id},{d},{a}->{b}]")
+                leaving[a].append(arc)
+                entering[b].append(arc)
+            # a state whose only arc is its own Boolean needs no conservation constraint
+            for a, flows in leaving.items():
+                if not (len(flows) == 1 and flows[0] is states[d][a]):
+                    model.add(sum(flows) == states[d][a])
+            for b, flows in entering.items():
+                if not (len(flows) == 1 and flows[0] is states[d + 1][b]):
+                    model.add(sum(flows) == states[d + 1][b])
+    return []
+
+
 def add_weekend_limit(
     model, nrp: NrpModel, instance: NrpInstance, day_works: list[list[Any]]
 ) -> list[tuple[Any, int]]:
@@ -720,14 +807,20 @@ def add_cover(model, nrp: NrpModel, instance: NrpInstance) -> list[tuple[Any, in
     return terms
 
 
-def build_nrp_model(instance: NrpInstance) -> NrpModel:
+def build_nrp_model(instance: NrpInstance, *, run_state_flow: bool = False) -> NrpModel:
     """Build the CP-SAT model of an instance (variables ``works[e,d,s]``, objective = penalty).
+
+    Parameters
+    ----------
+    instance : NrpInstance
+    run_state_flow : bool
+        Add the sequence rules' network-flow formulation (:func:`add_run_state_flow`) too: a
+        tighter linear relaxation for a model about three times larger.
 
     Returns
     -------
     NrpModel
-        The model with its ``works`` literals, shape (employees, days, shifts), and the
-        (expression, weight) objective terms, already set as the model's objective.
+        The model with its ``works`` literals, shape (employees, days, shifts), its objective set.
     """
     from ortools.sat.python import cp_model
 
@@ -757,10 +850,11 @@ def build_nrp_model(instance: NrpInstance) -> NrpModel:
     terms += add_forbidden_successions(model, nrp, instance)
     terms += add_shift_limits(model, nrp, instance)
     terms += add_sequence_rules(model, nrp, instance, day_works)
+    if run_state_flow:
+        terms += add_run_state_flow(model, nrp, instance, day_works)
     terms += add_weekend_limit(model, nrp, instance, day_works)
     terms += add_requests(model, nrp, instance)
     terms += add_cover(model, nrp, instance)
-    nrp.objective_terms = terms
     model.minimize(sum(weight * expr for expr, weight in terms))
     return nrp
 
@@ -1007,46 +1101,140 @@ def _construct_by_employees(
     return values
 
 
-def _sweep_employees(
+@dataclass
+class _NeighbourhoodSizes:
+    """Adaptive sizes of the three neighbourhood kinds of :func:`_search_neighbourhoods`.
+
+    ``employees``: employees freed over the whole horizon; ``days``: days freed for every
+    employee (a window); ``block``: employees freed over half the horizon. A size grows by a tenth
+    when its residual model was solved to optimality in under half the time cap (the
+    neighbourhood is exhausted quickly, so a larger one is affordable) and shrinks by a sixth
+    when the cap stopped it.
+    """
+
+    employees: float = 2.0
+    days: float = 5.0
+    block: float = 4.0
+
+    def pick(self, instance: NrpInstance, rng: Any) -> tuple[str, list[tuple[int, int]]]:
+        """A random kind and its free (employee, day) cells at the kind's current size."""
+        n_employees, n_days = len(instance.employees), instance.horizon_days
+        kind = rng.choice(("employees", "days", "block"))
+        if kind == "employees":
+            chosen = rng.sample(range(n_employees), min(n_employees, max(1, int(self.employees))))
+            return kind, [(e, d) for e in chosen for d in range(n_days)]
+        if kind == "days":
+            width = min(n_days, max(2, int(self.days)))
+            first = rng.randrange(0, n_days - width + 1)
+            return kind, [(e, d) for e in range(n_employees) for d in range(first, first + width)]
+        width = min(n_days, max(7, n_days // 2))
+        first = rng.randrange(0, n_days - width + 1)
+        chosen = rng.sample(range(n_employees), min(n_employees, max(2, int(self.block))))
+        return kind, [(e, d) for e in chosen for d in range(first, first + width)]
+
+    def update(self, kind: str, optimal: bool, seconds: float, cap_seconds: float) -> None:
+        """Grow ``kind`` after a quick proof of optimality, shrink it after a timeout."""
+        size = getattr(self, kind)
+        if optimal and seconds < 0.5 * cap_seconds:
+            setattr(self, kind, size * 1.1)
+        elif not optimal:
+            setattr(self, kind, max(1.0, size / 1.2))
+
+
+def _solve_cells(
+    instance: NrpInstance,
+    values: list[list[list[int]]],
+    free: Sequence[tuple[int, int]],
+    seconds: float,
+    seed: int,
+) -> tuple[bool, dict[tuple[int, int], list[int]] | None, float]:
+    """Best values of the ``free`` cells with every other cell of ``values`` fixed.
+
+    Returns (proven optimal, the free cells' new 0/1 shift values or None when none was found,
+    wall seconds). Runs in a worker thread: CP-SAT releases the GIL while it solves.
+    """
+    started = time.perf_counter()
+    model, works = _build_neighbourhood(instance, values, free)
+    solver, status = _solve_neighbourhood(model, seconds, seed)
+    name = solver.status_name(status)
+    if name not in ("OPTIMAL", "FEASIBLE"):
+        return False, None, time.perf_counter() - started
+    cells = {
+        cell: [
+            int(item) if isinstance(item, bool) else int(solver.boolean_value(item)) for item in row
+        ]
+        for cell, row in works.items()
+    }
+    return name == "OPTIMAL", cells, time.perf_counter() - started
+
+
+def _search_neighbourhoods(
     instance: NrpInstance,
     values: list[list[list[int]]],
     objective: int,
+    bound: int,
     deadline: float,
     rng: Any,
-) -> tuple[list[list[list[int]]], int]:
-    """Best responses of single employees, then of pairs, in random order, until the deadline.
+    *,
+    threads: int,
+    cap_seconds: float,
+    stall_limit: int | None = None,
+) -> tuple[list[list[list[int]]], int, int]:
+    """Large-neighbourhood search: free some cells, solve the rest-fixed model exactly, repeat.
 
-    Returns the best roster seen (0/1 values, shape (e, d, s)) and its penalty by the checker.
-    Pairs start after a full sweep of single employees that improved nothing (a local optimum
-    for one-employee moves).
+    ``threads`` neighbourhoods are solved at once (one CP-SAT worker each). A result is applied to
+    the incumbent of its return (which another thread may have improved meanwhile) and kept when
+    the checker finds the roster legal and no worse, so equal-penalty moves let the search drift
+    across plateaus. Stops at the deadline, at ``bound``, when a neighbourhood holding every
+    cell was solved to optimality, or after ``stall_limit`` results in a row that lowered
+    nothing. Returns the best roster (0/1 values, shape (e, d, s)), its penalty by the checker,
+    and the bound (raised to the penalty by such a proof).
     """
-    n_employees = len(instance.employees)
-    group = 1
-    while time.perf_counter() < deadline:
-        order = list(range(n_employees))
-        rng.shuffle(order)
-        start = objective
-        for first in range(0, n_employees, group):
-            remaining = deadline - time.perf_counter()
-            if remaining < 0.05:
-                break
-            _, candidate = _reoptimise_employees(
-                instance,
-                values,
-                order[first : first + group],
-                min(2.0, remaining),
-                rng.randrange(1 << 30),
-            )
-            if candidate is None:
-                continue
-            evaluation = evaluate_nrp_roster(instance, _roster_from_values(candidate))
-            if evaluation.feasible and evaluation.penalty <= objective:
-                values, objective = candidate, evaluation.penalty
-        if objective == start:
-            if group == 2:
-                break  # a local optimum for pairs too: leave the rest to the whole model
-            group = 2
-    return values, objective
+    from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+
+    sizes = _NeighbourhoodSizes()
+    every_cell = len(instance.employees) * instance.horizon_days
+    running: dict[Any, tuple[str, int]] = {}
+    stalls = 0
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        while True:
+            while (
+                len(running) < threads
+                and objective > bound
+                and (stall_limit is None or stalls < stall_limit)
+            ):
+                remaining = deadline - time.perf_counter()
+                if remaining < 0.05:
+                    break
+                kind, free = sizes.pick(instance, rng)
+                future = pool.submit(
+                    _solve_cells,
+                    instance,
+                    values,
+                    free,
+                    min(cap_seconds, remaining),
+                    rng.randrange(1 << 30),
+                )
+                running[future] = (kind, len(free))
+            if not running:
+                return values, objective, bound
+            done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+            for future in done:
+                kind, n_free = running.pop(future)
+                optimal, cells, seconds = future.result()
+                sizes.update(kind, optimal, seconds, cap_seconds)
+                if cells is None:
+                    stalls += 1
+                    continue
+                candidate = [[list(day) for day in row] for row in values]
+                for (e, d), shift_values in cells.items():
+                    candidate[e][d] = shift_values
+                evaluation = evaluate_nrp_roster(instance, _roster_from_values(candidate))
+                stalls = 0 if evaluation.feasible and evaluation.penalty < objective else stalls + 1
+                if evaluation.feasible and evaluation.penalty <= objective:
+                    values, objective = candidate, evaluation.penalty
+                    if optimal and n_free == every_cell:
+                        bound = objective  # the whole roster was re-solved to optimality
 
 
 @dataclass
@@ -1089,23 +1277,25 @@ def _solve_whole_model(
     num_workers: int,
     seed: int,
     subsolvers: Sequence[str],
+    run_state_flow: bool,
     log: bool,
     recorder: Any,
     weak_bound_check_seconds: float | None = None,
     weak_bound_share: float = 0.0,
 ) -> _WholeModelRun:
-    """One CP-SAT solve of the whole model, hinted from ``values`` when given.
+    """One CP-SAT solve of the whole model (:func:`build_nrp_model`), hinted from ``values``
+    (0/1, shape (e, d, s)) when given.
 
     With ``weak_bound_check_seconds``, a timer looks at the solve after that many seconds and
     stops it when the proven bound is below ``weak_bound_share`` of the incumbent's objective:
     the linear relaxation then says nothing about the instance, and the time is better spent on
-    employee sweeps.
+    the neighbourhood search.
     """
     import threading
 
     from ortools.sat.python import cp_model
 
-    nrp = build_nrp_model(instance)
+    nrp = build_nrp_model(instance, run_state_flow=run_state_flow)
     if values is not None:
         nrp.add_complete_hint(instance, values)
     solver = cp_model.CpSolver()
@@ -1156,6 +1346,9 @@ def solve_nrp(
     weak_bound_check_fraction: float = 0.25,
     weak_bound_share: float = 0.1,
     full_model_subsolvers: Sequence[str] = ("max_lp",),
+    run_state_flow_max_literals: int = 2000,
+    neighbourhood_seconds: float = 2.0,
+    stall_limit: int = 20,
     progress: ProgressCallback | None = None,
     log_search_progress: bool = False,
 ) -> NrpSolution:
@@ -1165,18 +1358,24 @@ def solve_nrp(
        Its full-model subsolvers default to ``max_lp``: the linear relaxation of every clause and
        at-most-one, with cuts, which proves bounds within 1 % of the optimum on most Curtois & Qu
        instances where CP-SAT's default LP proves 1-30 against optima of 1,000-4,600; the other
-       workers run CP-SAT's neighbourhood searches. After ``weak_bound_check_fraction`` of the
-       time, a solve with no roster yet, or whose bound is still below ``weak_bound_share`` of
-       its objective, is stopped: the relaxation is not guiding it (Instance12's bound is 3-90
-       against 6,000+). Should it find no roster, one is built employee by employee
-       (:func:`_construct_by_employees`).
-    2. Employee sweeps (:func:`_sweep_employees`), for at most ``polish_fraction`` of the time:
-       exact best responses of single employees, then pairs, over the whole horizon with
-       everyone else fixed. CP-SAT's own neighbourhoods rarely free one employee's whole month,
-       and on the largest instance this cuts the penalty by a sixth in seconds (Instance12:
-       6,889 -> 5,780 in 14 s).
-    3. While time is left: the whole model again with the sweep roster as a complete hint, then
-       sweeps again.
+       workers run CP-SAT's neighbourhood searches. Models with at most
+       ``run_state_flow_max_literals`` shift literals also get the sequence rules' network flow
+       (:func:`add_run_state_flow`), whose tighter relaxation closes Instance5; on larger ones the
+       bigger LP slows the search more than it helps (Instance11: 3,453 without, 11,264 with, at
+       30 s). After ``weak_bound_check_fraction`` of the time, a solve with no roster yet, or whose
+       bound is still below ``weak_bound_share`` of its objective, is stopped: the relaxation is
+       not guiding it (Instance12's bound is 3-90 against 6,000+), and a roster built employee by
+       employee (:func:`_construct_by_employees`) takes over where better.
+    2. Large-neighbourhood search (:func:`_search_neighbourhoods`): residual models that free a
+       few employees' months, a window of days for everyone, or a block of employees and days,
+       solved exactly by CP-SAT (at most ``neighbourhood_seconds`` each), ``num_workers`` at a
+       time. CP-SAT's own neighbourhoods rarely free whole employee rows or whole days, which is
+       what moving a shift between employees needs. After a weak-bound stop it runs to the end
+       (Instance12: 5,141 against 5,532 for the employee sweeps it replaced).
+    3. Otherwise it stops after ``stall_limit`` results that lowered nothing, and the whole model
+       runs again for the rest of the time with the search's roster as a complete hint: where
+       the relaxation guides it, CP-SAT improves more than the neighbourhoods do (Instances 9-11
+       ended 539 / 5,044 / 3,653 with neighbourhoods alone to the end).
 
     Every roster is judged by the independent checker (:func:`evaluate_nrp_roster`), never by a
     model's objective value.
@@ -1188,28 +1387,34 @@ def solve_nrp(
         Wall-clock limit of the whole solve (seconds); building a first roster employee by
         employee may overrun it on an instance where CP-SAT found none in its share.
     num_workers : int
-        CP-SAT worker threads of the whole-model solves (the sweeps use one).
+        CP-SAT worker threads of the whole-model solve, and neighbourhoods solved at once.
     random_seed : int
-        Seed of CP-SAT and of the sweep order.
+        Seed of CP-SAT and of the neighbourhood choice.
     polish_fraction : float
-        Share of the time limit kept for (and the cap of each round of) employee sweeps, in
-        (0, 1].
+        Share of the time limit kept for the neighbourhood search, in (0, 1].
     weak_bound_check_fraction, weak_bound_share : float
-        When the first whole-model solve is checked (share of the time limit, in (0, 1]) and the
+        When the whole-model solve is checked (share of the time limit, in (0, 1]) and the
         share of its objective its bound must reach by then to go on.
     full_model_subsolvers : sequence of str
         CP-SAT full-model subsolver names (``SatParameters.subsolvers``); empty for CP-SAT's
         default portfolio.
+    run_state_flow_max_literals : int
+        Largest model (employees x days x shifts) that gets the run-state flow; 0 for none.
+    neighbourhood_seconds : float
+        Time cap of one neighbourhood's CP-SAT solve (seconds).
+    stall_limit : int
+        Neighbourhood results in a row that lower nothing before a guided search hands back to
+        CP-SAT (step 3).
     progress : ProgressCallback, optional
         Called with ("nrp <name> objective=... bound=...", elapsed_seconds, time_limit_seconds)
-        at each CP-SAT solution and after each round of sweeps.
+        at each CP-SAT solution and at the end of the neighbourhood search.
     log_search_progress : bool
-        Let CP-SAT log its whole-model solves to stdout (adapters and benchmarks only).
+        Let CP-SAT log its whole-model solve to stdout (adapters and benchmarks only).
 
     Raises
     ------
     InputError
-        When ``time_limit_seconds`` or a fraction is out of range.
+        When ``time_limit_seconds``, ``neighbourhood_seconds`` or a fraction is out of range.
     InfeasibleError
         When an employee's own hard rules admit no roster (named in the message).
     """
@@ -1217,6 +1422,8 @@ def solve_nrp(
 
     if not time_limit_seconds > 0:
         raise InputError(f"time_limit_seconds must be > 0, got {time_limit_seconds}")
+    if not neighbourhood_seconds > 0:
+        raise InputError(f"neighbourhood_seconds must be > 0, got {neighbourhood_seconds}")
     for name, fraction in (
         ("polish_fraction", polish_fraction),
         ("weak_bound_check_fraction", weak_bound_check_fraction),
@@ -1228,6 +1435,9 @@ def solve_nrp(
     deadline = started + time_limit_seconds
     rng = random.Random(random_seed)
     recorder = _solution_recorder(instance.name, started, time_limit_seconds, progress)
+    flow = len(instance.employees) * instance.horizon_days * len(instance.shifts) <= (
+        run_state_flow_max_literals
+    )
 
     def solve_whole(values, seconds: float, seed: int, **check: float) -> _WholeModelRun:
         return _solve_whole_model(
@@ -1237,10 +1447,31 @@ def solve_nrp(
             num_workers=num_workers,
             seed=seed,
             subsolvers=full_model_subsolvers,
+            run_state_flow=flow,
             log=log_search_progress,
             recorder=recorder,
             **check,
         )
+
+    def search(values, objective: int, bound: int, stall_limit: int | None):
+        found = _search_neighbourhoods(
+            instance,
+            values,
+            objective,
+            bound,
+            deadline,
+            rng,
+            threads=num_workers,
+            cap_seconds=neighbourhood_seconds,
+            stall_limit=stall_limit,
+        )
+        report(
+            progress,
+            f"nrp {instance.name} objective={found[1]} bound={found[2]} after neighbourhood search",
+            int(time.perf_counter() - started),
+            int(time_limit_seconds),
+        )
+        return found
 
     run = solve_whole(
         None,
@@ -1252,35 +1483,28 @@ def solve_nrp(
     starts = [] if run.values is None else [run.values]
     if run.values is None or run.stopped_for_weak_bound:
         # CP-SAT's early rosters are poor where its bound is weak (Instance12: ~9,000 after 15 s);
-        # one built employee by employee is a better start for the sweeps (8,814 in 1.3 s)
+        # one built employee by employee is a better start (8,814 in 1.3 s)
         starts.append(_construct_by_employees(instance, deadline, random_seed))
     values = min(starts, key=lambda start: _penalty(instance, start))
     objective = _penalty(instance, values)
-    optimal = run.optimal
-    bound = int(math.ceil(run.bound - 1e-6))
-    while not optimal and objective > bound and deadline - time.perf_counter() > 0.5:
-        sweep_deadline = min(deadline, time.perf_counter() + polish_fraction * time_limit_seconds)
-        values, objective = _sweep_employees(instance, values, objective, sweep_deadline, rng)
-        report(
-            progress,
-            f"nrp {instance.name} objective={objective} bound={bound} after employee sweeps",
-            int(time.perf_counter() - started),
-            int(time_limit_seconds),
-        )
+    bound = objective if run.optimal else min(objective, int(math.ceil(run.bound - 1e-6)))
+    if objective > bound and (run.values is None or run.stopped_for_weak_bound):
+        # no relaxation to guide CP-SAT: neighbourhoods for the rest of the time
+        values, objective, bound = search(values, objective, bound, stall_limit=None)
+    elif objective > bound:
+        # a guided CP-SAT is the stronger search: neighbourhoods only until they stall, then
+        # CP-SAT again from their roster as a complete hint
+        values, objective, bound = search(values, objective, bound, stall_limit=stall_limit)
         remaining = deadline - time.perf_counter()
-        if remaining < 0.5 or objective <= bound:
-            break
-        run = solve_whole(values, remaining, rng.randrange(1 << 30))
-        bound = max(bound, int(math.ceil(run.bound - 1e-6)))
-        optimal = run.optimal
-        if run.values is not None:
-            # the checker, not the model, decides: a cover line may carry both slacks in a
-            # non-optimal CP-SAT solution, so its objective can exceed the roster's penalty
-            evaluation = evaluate_nrp_roster(instance, _roster_from_values(run.values))
-            if evaluation.feasible and evaluation.penalty <= objective:
-                values, objective = run.values, evaluation.penalty
-    if optimal:
-        bound = objective
+        if objective > bound and remaining > 0.5:
+            run = solve_whole(values, remaining, rng.randrange(1 << 30))
+            bound = objective if run.optimal else max(bound, int(math.ceil(run.bound - 1e-6)))
+            if run.values is not None:
+                # the checker, not the model, decides: a cover line may carry both slacks in a
+                # non-optimal CP-SAT solution, so its objective can exceed the roster's penalty
+                evaluation = evaluate_nrp_roster(instance, _roster_from_values(run.values))
+                if evaluation.feasible and evaluation.penalty <= objective:
+                    values, objective = run.values, evaluation.penalty
     bound = min(bound, objective)
     return NrpSolution(
         roster=_roster_from_values(values),
