@@ -56,7 +56,8 @@ def get_job(job_id: JobId, storage: StorageDep) -> JobOut:
 def cancel_job(job_id: JobId, storage: StorageDep) -> JobOut:
     """A queued job is cancelled at once; a running one stops at its next progress report.
 
-    Cancelling a finished job changes nothing and answers its final state.
+    A running job whose results are already stored finishes succeeded (``cancel_requested``
+    stays true). Cancelling a finished job changes nothing and answers its final state.
     """
     job = storage.cancel_job(job_id)
     if job is None:

@@ -458,7 +458,8 @@ class Storage:
         """Cancel a job: a queued job becomes cancelled at once, a running one is flagged.
 
         A running job stops at its next progress report (the runner checks the flag) and then
-        becomes cancelled. A finished job is left as it is. Returns the job, or None when absent.
+        becomes cancelled; one whose results are already committed finishes succeeded with the
+        flag kept. A finished job is left as it is. Returns the job, or None when absent.
         """
         if not self._transition(
             job_id, ["queued"], status="cancelled", finished_at=_now(), error="cancelled by request"
