@@ -6,10 +6,12 @@ the best-known value, the gap, the proven lower bound and the wall time; then ho
 best-known value and the mean gap.
 
     .venv/bin/python bench/bench_nrp.py [--seconds 60] [--instances 1-12] [--workers 2] [--seed 0]
-        [--subsolvers max_lp]
+        [--subsolvers max_lp] [--weak-bound-check-fraction 0.25] [--neighbourhood-seconds 2]
+        [--run-state-flow-max-literals 2000]
 
 ``--subsolvers ""`` gives CP-SAT's default portfolio to the whole-model solves, for comparing it
-with ``max_lp`` (the engine's default) through the same engine.
+with ``max_lp`` (the engine's default) through the same engine; the other options are
+:func:`planner.scheduling.nrp.solve_nrp`'s parameters of the same names, with its defaults.
 """
 
 from __future__ import annotations
@@ -47,6 +49,9 @@ def main() -> int:
         default="max_lp",
         help="comma-separated CP-SAT full-model subsolvers; empty for CP-SAT's default portfolio",
     )
+    parser.add_argument("--weak-bound-check-fraction", type=float, default=0.25)
+    parser.add_argument("--neighbourhood-seconds", type=float, default=2.0)
+    parser.add_argument("--run-state-flow-max-literals", type=int, default=2000)
     args = parser.parse_args()
     if not (DATA / "best_known.csv").exists():
         print(f"skipped: benchmark data not found at {DATA} (see bench/RESULTS.md)")
@@ -58,6 +63,9 @@ def main() -> int:
     print(
         f"Curtois & Qu NRP, {args.seconds:.0f} s each, num_workers={args.workers}, "
         f"random_seed={args.seed}, subsolvers={args.subsolvers or 'default'}, "
+        f"weak_bound_check_fraction={args.weak_bound_check_fraction}, "
+        f"neighbourhood_seconds={args.neighbourhood_seconds}, "
+        f"run_state_flow_max_literals={args.run_state_flow_max_literals}, "
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
     )
     header = (
@@ -80,6 +88,9 @@ def main() -> int:
             num_workers=args.workers,
             random_seed=args.seed,
             full_model_subsolvers=[name for name in args.subsolvers.split(",") if name],
+            weak_bound_check_fraction=args.weak_bound_check_fraction,
+            neighbourhood_seconds=args.neighbourhood_seconds,
+            run_state_flow_max_literals=args.run_state_flow_max_literals,
         )
         evaluation = evaluate_nrp_roster(instance, solution.roster)
         check = (
