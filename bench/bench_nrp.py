@@ -7,7 +7,7 @@ best-known value and the mean gap.
 
     .venv/bin/python bench/bench_nrp.py [--seconds 60] [--instances 1-12] [--workers 2] [--seed 0]
         [--subsolvers max_lp] [--weak-bound-check-fraction 0.25] [--neighbourhood-seconds 2]
-        [--run-state-flow-max-literals 2000]
+        [--run-state-flow-max-literals 2000] [--polish-fraction 0.25]
 
 ``--subsolvers ""`` gives CP-SAT's default portfolio to the whole-model solves, for comparing it
 with ``max_lp`` (the engine's default) through the same engine; the other options are
@@ -52,6 +52,7 @@ def main() -> int:
     parser.add_argument("--weak-bound-check-fraction", type=float, default=0.25)
     parser.add_argument("--neighbourhood-seconds", type=float, default=2.0)
     parser.add_argument("--run-state-flow-max-literals", type=int, default=2000)
+    parser.add_argument("--polish-fraction", type=float, default=0.25)
     args = parser.parse_args()
     if not (DATA / "best_known.csv").exists():
         print(f"skipped: benchmark data not found at {DATA} (see bench/RESULTS.md)")
@@ -66,6 +67,7 @@ def main() -> int:
         f"weak_bound_check_fraction={args.weak_bound_check_fraction}, "
         f"neighbourhood_seconds={args.neighbourhood_seconds}, "
         f"run_state_flow_max_literals={args.run_state_flow_max_literals}, "
+        f"polish_fraction={args.polish_fraction}, "
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
     )
     header = (
@@ -91,6 +93,7 @@ def main() -> int:
             weak_bound_check_fraction=args.weak_bound_check_fraction,
             neighbourhood_seconds=args.neighbourhood_seconds,
             run_state_flow_max_literals=args.run_state_flow_max_literals,
+            polish_fraction=args.polish_fraction,
         )
         evaluation = evaluate_nrp_roster(instance, solution.roster)
         check = (
