@@ -11,12 +11,12 @@ ones again, so a job is never left "running" forever.
 
 Cancel is cooperative: a queued job is cancelled at once; a running job stops at its next
 progress report. A stage that does not report progress while inside a native solver stops only
-when that call returns (its time limit bounds the wait). A job that stores results checks the
-cancel flag once more inside the transaction that stores them, so a cancel before that commit
-stores nothing. Once the job function has returned, its results are committed and the job is
-marked succeeded with its result: a cancel that arrives after the commit (while the job is still
-"running") is a no-op, and the record keeps ``cancel_requested`` true, so it says what happened
-rather than "cancelled" next to a stored result.
+when that call returns (its time limit bounds the wait). A job stores its results inside
+:meth:`JobContext.storing`, one transaction that checks the cancel flag before its commit, so a
+cancel before that commit stores nothing. Once the job function has returned, its results are
+committed and the job is marked succeeded with its result: a cancel that arrives after the commit
+(while the job is still "running") is a no-op, and the record keeps ``cancel_requested`` true, so
+it says what happened rather than "cancelled" next to a stored result.
 """
 
 from __future__ import annotations
@@ -24,8 +24,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,15 +64,29 @@ class JobContext:
     settings: Settings
     progress: Callable[[str, int, int], None]
 
+    @contextmanager
+    def storing(self) -> Iterator[None]:
+        """One transaction for the job's stores, cancelled as a whole.
+
+        A cancel requested before the block starts, or while it runs (checked again before the
+        commit), raises :class:`JobCancelled` and rolls every store of the block back, so a
+        cancelled job leaves nothing behind and a job that returns has stored everything.
+        """
+        if self.storage.is_cancel_requested(self.job_id):
+            raise JobCancelled
+        with self.storage.transaction():
+            yield
+            if self.storage.is_cancel_requested(self.job_id):
+                raise JobCancelled  # cancelled while storing: the rollback leaves nothing
+
 
 JobFunction = Callable[[JobContext], dict[str, Any]]
 """A job: reads ``context.params``, does the work, stores frames, returns a JSON-able result.
 
 Returning means success: the runner records the result even when a cancel arrived after the
-function's last check, because whatever it stored stays stored. A job that stores something
-checks for a cancel (``context.progress`` or ``storage.is_cancel_requested``) inside the
-transaction that stores it and raises :class:`JobCancelled` there, so the rollback leaves nothing
-behind."""
+function's last check, because whatever it stored stays stored. A job stores inside
+``with context.storing():``, which checks for a cancel before the commit and rolls back, so a
+cancelled job leaves nothing behind."""
 
 
 class JobRunner:

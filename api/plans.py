@@ -22,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-from api.jobs import JobCancelled, JobContext
+from api.jobs import JobContext
 from planner.errors import InputError
 from planner.storage import FrameRecord, Storage
 
@@ -256,12 +256,10 @@ def plan_job(context: JobContext) -> dict[str, Any]:
             title=name,
         )
         summary = json.loads((Path(folder) / "plan_summary.json").read_text(encoding="utf-8"))
-    if storage.is_cancel_requested(context.job_id):
-        raise JobCancelled
     forecast = result.frames.get("forecast")
     zone = str(forecast["interval_start"].dt.tz) if forecast is not None else None
     t = config.targets
-    with storage.transaction():
+    with context.storing():
         plan = store_plan(
             storage,
             result,
@@ -282,8 +280,6 @@ def plan_job(context: JobContext) -> dict[str, Any]:
             },
             params={k: v for k, v in params.items() if k != "name"},
         )
-        if storage.is_cancel_requested(context.job_id):
-            raise JobCancelled  # cancelled while storing: the rollback leaves no plan behind
     return {
         "plan_id": plan.id,
         "stages": dict(result.stages),

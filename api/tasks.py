@@ -119,16 +119,17 @@ def forecast_job(context: JobContext) -> dict[str, Any]:
         for c in run.choices
     ]
     history_record = context.storage.get_frame(params["history_id"])
-    record = context.storage.save_frame(
-        "forecast",
-        run.frame,
-        name=params["name"]
-        or f"forecast of {history_record.name if history_record else params['history_id']}",
-        parent_id=params["history_id"] if history_record else None,
-        interval_minutes=history_record.interval_minutes if history_record else None,
-        params={k: v for k, v in params.items() if k != "name"},
-        meta={"choices": choices, "failed_queues": failed},
-    )
+    with context.storing():
+        record = context.storage.save_frame(
+            "forecast",
+            run.frame,
+            name=params["name"]
+            or f"forecast of {history_record.name if history_record else params['history_id']}",
+            parent_id=params["history_id"] if history_record else None,
+            interval_minutes=history_record.interval_minutes if history_record else None,
+            params={k: v for k, v in params.items() if k != "name"},
+            meta={"choices": choices, "failed_queues": failed},
+        )
     return {
         "forecast_id": record.id,
         "rows": record.n_rows,
@@ -169,16 +170,18 @@ def schedule_job(context: JobContext) -> dict[str, Any]:
     storage = context.storage
     name = params["name"] or "roster"
     summary = result.summary.to_dict()
-    coverage = storage.save_frame(
-        "coverage", result.coverage, name=f"{name} coverage", params={}, meta={}
-    )
-    roster = storage.save_frame(
-        "roster",
-        result.roster,
-        name=name,
-        params={k: v for k, v in params.items() if k not in ("requirements", "name")},
-        meta={"summary": summary, "coverage_id": coverage.id},
-    )
+    # roster and coverage are stored together or not at all
+    with context.storing():
+        coverage = storage.save_frame(
+            "coverage", result.coverage, name=f"{name} coverage", params={}, meta={}
+        )
+        roster = storage.save_frame(
+            "roster",
+            result.roster,
+            name=name,
+            params={k: v for k, v in params.items() if k not in ("requirements", "name")},
+            meta={"summary": summary, "coverage_id": coverage.id},
+        )
     return {"roster_id": roster.id, "coverage_id": coverage.id, "status": summary.get("status")}
 
 
@@ -235,18 +238,19 @@ def scenarios_job(context: JobContext) -> dict[str, Any]:
             row[key] = str(row[key])
         return rows
 
-    record = storage.save_frame(
-        "scenario",
-        comparison.summary,
-        name=params["name"] or "scenarios",
-        parent_id=params["forecast_id"],
-        params={k: v for k, v in params.items() if k not in ("name", "rules")},
-        meta={
-            "daily": periods(comparison.daily, "day"),
-            "weekly": periods(comparison.weekly, "week_start"),
-            "notes": list(comparison.notes),
-        },
-    )
+    with context.storing():
+        record = storage.save_frame(
+            "scenario",
+            comparison.summary,
+            name=params["name"] or "scenarios",
+            parent_id=params["forecast_id"],
+            params={k: v for k, v in params.items() if k not in ("name", "rules")},
+            meta={
+                "daily": periods(comparison.daily, "day"),
+                "weekly": periods(comparison.weekly, "week_start"),
+                "notes": list(comparison.notes),
+            },
+        )
     return {"comparison_id": record.id, "scenarios": len(comparison.evaluations)}
 
 

@@ -135,3 +135,32 @@ def test_planner_error_in_the_job_fails_it_with_the_message(client: TestClient) 
 def test_unknown_roster_is_404(client: TestClient, path: str) -> None:
     answer = client.get(path)
     assert answer.status_code == 404 and "roster_id" in answer.json()["detail"]
+
+
+@pytest.mark.slow
+def test_cancelled_schedule_job_stores_neither_roster_nor_coverage(client: TestClient) -> None:
+    # the cancel came while the roster was being solved (no progress report after it): the job
+    # must raise JobCancelled at its store and leave neither of its two frames behind
+    from api.jobs import JobCancelled, JobContext
+    from api.schemas.schedules import ScheduleRequest
+    from api.tasks import schedule_job
+
+    storage = client.app.state.storage
+    params = ScheduleRequest(requirements=_requirements(), rules=EXAMPLE_RULES).model_dump(
+        mode="json"
+    )
+    params["time_limit_seconds_applied"] = 5.0
+    job = storage.create_job("schedule", params)
+    assert storage.start_job(job.id)
+    storage.cancel_job(job.id)
+    context = JobContext(
+        job_id=job.id,
+        params=params,
+        storage=storage,
+        settings=Settings(),
+        progress=lambda description, done, total: None,
+    )
+    with pytest.raises(JobCancelled):
+        schedule_job(context)
+    assert storage.list_frames("roster") == []
+    assert storage.list_frames("coverage") == []
