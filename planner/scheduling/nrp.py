@@ -1501,13 +1501,13 @@ def solve_nrp(
         remaining = deadline - time.perf_counter()
         if objective > bound and remaining > 0.5:
             run = solve_whole(values, remaining, rng.randrange(1 << 30))
-            bound = objective if run.optimal else max(bound, int(math.ceil(run.bound - 1e-6)))
             if run.values is not None:
                 # the checker, not the model, decides: a cover line may carry both slacks in a
                 # non-optimal CP-SAT solution, so its objective can exceed the roster's penalty
                 evaluation = evaluate_nrp_roster(instance, _roster_from_values(run.values))
                 if evaluation.feasible and evaluation.penalty <= objective:
                     values, objective = run.values, evaluation.penalty
+            bound = objective if run.optimal else max(bound, int(math.ceil(run.bound - 1e-6)))
     bound = min(bound, objective)
     return NrpSolution(
         roster=_roster_from_values(values),
