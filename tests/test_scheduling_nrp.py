@@ -553,3 +553,28 @@ def test_weak_bound_check_stops_the_whole_model_solve() -> None:
     assert run.stopped_for_weak_bound and not run.optimal
     assert run.values is not None
     assert time.perf_counter() - started < 15
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")
+def test_stopped_re_solves_hand_back_to_the_neighbourhood_search() -> None:
+    # weak_bound_share=1 stops every unproved whole-model solve at its check, and a stall limit
+    # of 2 ends each search quickly: the engine must alternate search and re-solve until the
+    # limit, and still return a legal roster judged by the checker
+    instance = parse_nrp_instance(_random_instance(employees=24, seed=3))
+    reports: list[str] = []
+    solution = solve_nrp(
+        instance,
+        time_limit_seconds=8,
+        weak_bound_check_fraction=0.1,
+        weak_bound_share=1.0,
+        stall_limit=2,
+        neighbourhood_seconds=0.5,
+        progress=lambda description, done, total: reports.append(description),
+    )
+    searches = [r for r in reports if r.endswith("after neighbourhood search")]
+    assert len(searches) >= 2, reports
+    evaluation = evaluate_nrp_roster(instance, solution.roster)
+    assert evaluation.feasible and evaluation.penalty == solution.objective
+    assert solution.best_bound <= solution.objective
+    assert solution.wall_seconds < 12

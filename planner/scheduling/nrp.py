@@ -1362,23 +1362,26 @@ def solve_nrp(
        workers run CP-SAT's neighbourhood searches. Models with at most
        ``run_state_flow_max_literals`` shift literals also get the sequence rules' network flow
        (:func:`add_run_state_flow`), whose tighter relaxation closes Instance5; on larger ones the
-       bigger LP slows the search more than it helps (Instance11: 3,453 without, 11,264 with, at
-       30 s). After ``weak_bound_check_fraction`` of the time, a solve with no roster yet, or whose
+       bigger LP slows the search more than it helps (Instance11 after 30 s with a first version
+       of the flow: 11,264 with a bound of 2,050; the engine without it ends at 3,462-3,688).
+       After ``weak_bound_check_fraction`` of the time, a solve with no roster yet, or whose
        bound is still below ``weak_bound_share`` of its objective, is stopped: the relaxation is
        not guiding it (Instance12's bound is 3-90 against 6,000+), and a roster built employee by
        employee (:func:`_construct_by_employees`) takes over where better.
     2. Large-neighbourhood search (:func:`_search_neighbourhoods`): residual models that free a
        few employees' months, a window of days for everyone, or a block of employees and days,
        solved exactly by CP-SAT (at most ``neighbourhood_seconds`` each), ``num_workers`` at a
-       time. CP-SAT's own neighbourhoods rarely free whole employee rows or whole days, which is
-       what moving a shift between employees needs. After a weak-bound stop it runs to the end
-       (Instance12: 5,035-5,234 in three runs, against 5,235-6,650 for the employee sweeps
-       it replaced).
-    3. Otherwise it stops after ``stall_limit`` results that lowered nothing, and the whole model
-       runs again for the rest of the time with the search's roster as a complete hint: where
-       the relaxation guides it, CP-SAT improves more than the neighbourhoods do (Instances 9 and
-       10 ended at 539 and 5,044 with neighbourhoods alone to the end, at 439-441 and
-       4,639-4,933 this way in three runs).
+       time, until ``stall_limit`` results in a row lowered nothing. CP-SAT's own neighbourhoods
+       rarely free whole employee rows or whole days, which is what moving a shift between
+       employees needs. After a weak-bound stop this is the main search (Instance12: 5,035-5,352
+       in four runs, against 5,235-6,650 for the employee sweeps it replaced), where
+       improvements rarely stop.
+    3. The whole model again for the rest of the time, with the search's roster as a complete
+       hint and the same weak-bound check: where the relaxation guides it, CP-SAT improves more
+       than the neighbourhoods do (Instances 9 and 10 ended at 539 and 5,044 with
+       neighbourhoods alone to the end, at 439-442 and 4,639-4,933 this way in four runs); where
+       it is stopped, steps 2 and 3 repeat. A relaxation that was only late for the first check
+       gets its second chance here.
 
     Every roster is judged by the independent checker (:func:`evaluate_nrp_roster`), never by a
     model's objective value.
@@ -1491,23 +1494,31 @@ def solve_nrp(
     values = min(starts, key=lambda start: _penalty(instance, start))
     objective = _penalty(instance, values)
     bound = objective if run.optimal else min(objective, int(math.ceil(run.bound - 1e-6)))
-    if objective > bound and (run.values is None or run.stopped_for_weak_bound):
-        # no relaxation to guide CP-SAT: neighbourhoods for the rest of the time
-        values, objective, bound = search(values, objective, bound, stall_limit=None)
-    elif objective > bound:
-        # a guided CP-SAT is the stronger search: neighbourhoods only until they stall, then
-        # CP-SAT again from their roster as a complete hint
+    while objective > bound and deadline - time.perf_counter() > 0.5:
+        # neighbourhoods until they stall, then CP-SAT again from their roster as a complete
+        # hint, checked like the first solve: a relaxation that was only late at the first check
+        # (Instances 10 and 11 in a run with 95 % of the time for CP-SAT) guides this one to the
+        # end; one that is weak (Instance12) stops it again, and the neighbourhoods resume
         values, objective, bound = search(values, objective, bound, stall_limit=stall_limit)
         remaining = deadline - time.perf_counter()
-        if objective > bound and remaining > 0.5:
-            run = solve_whole(values, remaining, rng.randrange(1 << 30))
-            if run.values is not None:
-                # the checker, not the model, decides: a cover line may carry both slacks in a
-                # non-optimal CP-SAT solution, so its objective can exceed the roster's penalty
-                evaluation = evaluate_nrp_roster(instance, _roster_from_values(run.values))
-                if evaluation.feasible and evaluation.penalty <= objective:
-                    values, objective = run.values, evaluation.penalty
-            bound = objective if run.optimal else max(bound, int(math.ceil(run.bound - 1e-6)))
+        if objective <= bound or remaining <= 0.5:
+            break
+        run = solve_whole(
+            values,
+            remaining,
+            rng.randrange(1 << 30),
+            weak_bound_check_seconds=weak_bound_check_fraction * time_limit_seconds,
+            weak_bound_share=weak_bound_share,
+        )
+        if run.values is not None:
+            # the checker, not the model, decides: a cover line may carry both slacks in a
+            # non-optimal CP-SAT solution, so its objective can exceed the roster's penalty
+            evaluation = evaluate_nrp_roster(instance, _roster_from_values(run.values))
+            if evaluation.feasible and evaluation.penalty <= objective:
+                values, objective = run.values, evaluation.penalty
+        bound = objective if run.optimal else max(bound, int(math.ceil(run.bound - 1e-6)))
+        if not run.stopped_for_weak_bound:
+            break  # it had the rest of the time
     bound = min(bound, objective)
     return NrpSolution(
         roster=_roster_from_values(values),
