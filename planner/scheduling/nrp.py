@@ -1374,12 +1374,12 @@ def solve_nrp(
        time, until ``stall_limit`` results in a row lowered nothing. CP-SAT's own neighbourhoods
        rarely free whole employee rows or whole days, which is what moving a shift between
        employees needs. After a weak-bound stop this is the main search (Instance12: 5,035-5,352
-       in four runs, against 5,235-6,650 for the employee sweeps it replaced), where
+       in five runs, against 5,235-6,650 for the employee sweeps it replaced), where
        improvements rarely stop.
     3. The whole model again for the rest of the time, with the search's roster as a complete
        hint and the same weak-bound check: where the relaxation guides it, CP-SAT improves more
        than the neighbourhoods do (Instances 9 and 10 ended at 539 and 5,044 with
-       neighbourhoods alone to the end, at 439-442 and 4,639-4,933 this way in four runs); where
+       neighbourhoods alone to the end, at 439-442 and 4,639-4,933 this way in five runs); where
        it is stopped, steps 2 and 3 repeat. A relaxation that was only late for the first check
        gets its second chance here.
 
