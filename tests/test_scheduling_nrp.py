@@ -398,9 +398,13 @@ def test_sequence_builders_match_brute_force(min_run: int, max_run: int) -> None
     ],
     ids=["roster-a", "roster-b"],
 )
-def test_complete_hint_reproduces_checker_penalty(roster: list[list[int]]) -> None:
-    # Fixing the model to a legal roster through its complete hint must be feasible, and the
-    # model's objective there must equal the checker's penalty of that roster.
+@pytest.mark.parametrize("run_state_flow", [False, True], ids=["clauses", "with-flow"])
+def test_complete_hint_reproduces_checker_penalty(
+    roster: list[list[int]], run_state_flow: bool
+) -> None:
+    # The hint of a legal roster must cover every variable of the model (flow states and arcs
+    # too), fixing the model to it must be feasible, and the model's objective there must equal
+    # the checker's penalty of that roster.
     from ortools.sat.python import cp_model
 
     from planner.scheduling.nrp import build_nrp_model
@@ -408,9 +412,11 @@ def test_complete_hint_reproduces_checker_penalty(roster: list[list[int]]) -> No
     instance = parse_nrp_instance(TWO_EMPLOYEES)
     evaluation = evaluate_nrp_roster(instance, roster)
     assert evaluation.feasible, evaluation.violations
-    nrp = build_nrp_model(instance)
+    nrp = build_nrp_model(instance, run_state_flow=run_state_flow)
     values = [[[int(cell == s) for s in range(2)] for cell in row] for row in roster]
     nrp.add_complete_hint(instance, values)
+    proto = nrp.model.proto
+    assert sorted(proto.solution_hint.vars) == list(range(len(proto.variables)))
     solver = cp_model.CpSolver()
     solver.parameters.fix_variables_to_their_hinted_value = True
     solver.parameters.num_workers = 1

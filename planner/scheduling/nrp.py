@@ -167,6 +167,7 @@ class NrpModel:
     on_duty: list[list[Any]] = field(default_factory=list)
     weekend_worked: list[tuple[Any, int, int, int]] = field(default_factory=list)
     cover_slacks: list[tuple[Any, Any, NrpCover]] = field(default_factory=list)
+    run_states: list[_RunStateVariables] = field(default_factory=list)
 
     def add_complete_hint(self, instance: NrpInstance, values: list[list[list[int]]]) -> None:
         """Hint every variable of the model from 0/1 ``works`` values, shape (e, d, s)."""
@@ -183,6 +184,15 @@ class NrpModel:
             heads = sum(values[e][line.day][index[line.shift_id]] for e in range(len(values)))
             self.model.add_hint(under, max(0, line.requirement - heads))
             self.model.add_hint(over, max(0, heads - line.requirement))
+        for e, flow in enumerate(self.run_states):
+            path = flow.path([any(day) for day in values[e]])
+            if path is None:
+                continue  # the roster breaks this employee's sequence rules: no flow to hint
+            for d, day_states in enumerate(flow.states):
+                for state, var in day_states.items():
+                    self.model.add_hint(var, int(state == path[d]))
+            for (d, tail, head), var in flow.arcs.items():
+                self.model.add_hint(var, int(path[d] == tail and path[d + 1] == head))
 
 
 @dataclass(frozen=True)
@@ -701,6 +711,34 @@ def _run_state_successors(employee: NrpEmployee) -> tuple[list[RunState], Any]:
     return [first_work_day, ("first_off", 0)], successors
 
 
+@dataclass
+class _RunStateVariables:
+    """One employee's run-state flow in a model: the successor function and first-day states of
+    :func:`_run_state_successors`, one {state: Boolean} per day, and the arc Booleans that are
+    neither endpoint's state Boolean, keyed (day of the tail, tail, head)."""
+
+    successors: Any
+    start: list[RunState]
+    states: list[dict[RunState, Any]]
+    arcs: dict[tuple[int, RunState, RunState], Any]
+
+    def path(self, worked: Sequence[bool]) -> list[RunState] | None:
+        """The state of each day for a work (True) / off (False) pattern, None when illegal."""
+
+        def matching(options: list[RunState], works: bool) -> RunState | None:
+            kinds = ("first_work", "work") if works else ("first_off", "off")
+            return next((state for state in options if state[0] in kinds), None)
+
+        state = matching(self.start, worked[0])
+        path = [state]
+        for works in worked[1:]:
+            state = None if state is None else matching(self.successors(state), works)
+            path.append(state)
+        if any(state is None for state in path):
+            return None
+        return [state for state in path if state is not None]
+
+
 def add_run_state_flow(
     model, nrp: NrpModel, instance: NrpInstance, day_works: list[list[Any]]
 ) -> list[tuple[Any, int]]:
@@ -730,6 +768,8 @@ def add_run_state_flow(
             model.add_exactly_one(list(day.values()))
             working = [var for (kind, _), var in day.items() if kind in ("first_work", "work")]
             model.add(sum(working) == day_works[e][d])
+        flow = _RunStateVariables(successors, start, states, {})
+        nrp.run_states.append(flow)
         for d in range(instance.horizon_days - 1):
             arcs = [(a, b) for a in states[d] for b in successors(a) if b in states[d + 1]]
             out_degree = {a: sum(1 for tail, _ in arcs if tail == a) for a in states[d]}
@@ -743,6 +783,7 @@ def add_run_state_flow(
                     arc = states[d][a]
                 else:
                     arc = model.new_bool_var(f"run_arc[{employee.employee_id},{d},{a}->{b}]")
+                    flow.arcs[(d, a, b)] = arc
                 leaving[a].append(arc)
                 entering[b].append(arc)
             # a state whose only arc is its own Boolean needs no conservation constraint
@@ -1040,6 +1081,43 @@ def _penalty(instance: NrpInstance, values: list[list[list[int]]]) -> int:
     return evaluate_nrp_roster(instance, _roster_from_values(values)).penalty
 
 
+def _solve_cells(
+    instance: NrpInstance,
+    values: list[list[list[int]]],
+    free: Sequence[tuple[int, int]],
+    seconds: float,
+    seed: int,
+) -> tuple[str, dict[tuple[int, int], list[int]] | None, float]:
+    """Best values of the ``free`` cells with every other cell of ``values`` fixed.
+
+    Returns (CP-SAT status name, the free cells' new 0/1 shift values or None when none was
+    found, wall seconds). Safe in a worker thread: CP-SAT releases the GIL while it solves.
+    """
+    started = time.perf_counter()
+    model, works = _build_neighbourhood(instance, values, free)
+    solver, status = _solve_neighbourhood(model, seconds, seed)
+    name = solver.status_name(status)
+    if name not in ("OPTIMAL", "FEASIBLE"):
+        return name, None, time.perf_counter() - started
+    cells = {
+        cell: [
+            int(item) if isinstance(item, bool) else int(solver.boolean_value(item)) for item in row
+        ]
+        for cell, row in works.items()
+    }
+    return name, cells, time.perf_counter() - started
+
+
+def _with_cells(
+    values: list[list[list[int]]], cells: dict[tuple[int, int], list[int]]
+) -> list[list[list[int]]]:
+    """A copy of ``values`` (0/1, shape (e, d, s)) with the given cells replaced."""
+    candidate = [[list(day) for day in row] for row in values]
+    for (e, d), shift_values in cells.items():
+        candidate[e][d] = shift_values
+    return candidate
+
+
 def _reoptimise_employees(
     instance: NrpInstance,
     values: list[list[list[int]]],
@@ -1055,17 +1133,8 @@ def _reoptimise_employees(
     when no roster was found (the status says whether none exists or time ran out).
     """
     free = [(e, d) for e in employees for d in range(instance.horizon_days)]
-    model, works = _build_neighbourhood(instance, values, free)
-    solver, status = _solve_neighbourhood(model, seconds, seed)
-    name = solver.status_name(status)
-    if name not in ("OPTIMAL", "FEASIBLE"):
-        return name, None
-    candidate = [[list(day) for day in row] for row in values]
-    for (e, d), row in works.items():
-        candidate[e][d] = [
-            int(item) if isinstance(item, bool) else int(solver.boolean_value(item)) for item in row
-        ]
-    return name, candidate
+    name, cells, _ = _solve_cells(instance, values, free, seconds, seed)
+    return name, None if cells is None else _with_cells(values, cells)
 
 
 def _construct_by_employees(
@@ -1142,33 +1211,6 @@ class _NeighbourhoodSizes:
             setattr(self, kind, max(1.0, size / 1.2))
 
 
-def _solve_cells(
-    instance: NrpInstance,
-    values: list[list[list[int]]],
-    free: Sequence[tuple[int, int]],
-    seconds: float,
-    seed: int,
-) -> tuple[bool, dict[tuple[int, int], list[int]] | None, float]:
-    """Best values of the ``free`` cells with every other cell of ``values`` fixed.
-
-    Returns (proven optimal, the free cells' new 0/1 shift values or None when none was found,
-    wall seconds). Runs in a worker thread: CP-SAT releases the GIL while it solves.
-    """
-    started = time.perf_counter()
-    model, works = _build_neighbourhood(instance, values, free)
-    solver, status = _solve_neighbourhood(model, seconds, seed)
-    name = solver.status_name(status)
-    if name not in ("OPTIMAL", "FEASIBLE"):
-        return False, None, time.perf_counter() - started
-    cells = {
-        cell: [
-            int(item) if isinstance(item, bool) else int(solver.boolean_value(item)) for item in row
-        ]
-        for cell, row in works.items()
-    }
-    return name == "OPTIMAL", cells, time.perf_counter() - started
-
-
 def _search_neighbourhoods(
     instance: NrpInstance,
     values: list[list[list[int]]],
@@ -1222,14 +1264,13 @@ def _search_neighbourhoods(
             done, _ = wait(list(running), return_when=FIRST_COMPLETED)
             for future in done:
                 kind, n_free = running.pop(future)
-                optimal, cells, seconds = future.result()
+                status, cells, seconds = future.result()
+                optimal = status == "OPTIMAL"
                 sizes.update(kind, optimal, seconds, cap_seconds)
                 if cells is None:
                     stalls += 1
                     continue
-                candidate = [[list(day) for day in row] for row in values]
-                for (e, d), shift_values in cells.items():
-                    candidate[e][d] = shift_values
+                candidate = _with_cells(values, cells)
                 evaluation = evaluate_nrp_roster(instance, _roster_from_values(candidate))
                 stalls = 0 if evaluation.feasible and evaluation.penalty < objective else stalls + 1
                 if evaluation.feasible and evaluation.penalty <= objective:
