@@ -456,6 +456,11 @@ def test_neighbourhood_seconds_out_of_range() -> None:
         solve_nrp(parse_nrp_instance(ONE_EMPLOYEE), neighbourhood_seconds=0)
 
 
+def test_stall_limit_out_of_range() -> None:
+    with pytest.raises(InputError, match="stall_limit must be >= 1, got 0"):
+        solve_nrp(parse_nrp_instance(ONE_EMPLOYEE), stall_limit=0)
+
+
 @pytest.mark.parametrize(
     ("max_work", "min_work", "min_off"),
     [(5, 2, 2), (6, 2, 3), (4, 1, 1), (3, 3, 2), (5, 1, 2)],

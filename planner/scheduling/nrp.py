@@ -1461,7 +1461,8 @@ def solve_nrp(
     Raises
     ------
     InputError
-        When ``time_limit_seconds``, ``neighbourhood_seconds`` or a fraction is out of range.
+        When ``time_limit_seconds``, ``neighbourhood_seconds``, ``stall_limit`` or a fraction is
+        out of range.
     InfeasibleError
         When an employee's own hard rules admit no roster (named in the message).
     """
@@ -1471,6 +1472,8 @@ def solve_nrp(
         raise InputError(f"time_limit_seconds must be > 0, got {time_limit_seconds}")
     if not neighbourhood_seconds > 0:
         raise InputError(f"neighbourhood_seconds must be > 0, got {neighbourhood_seconds}")
+    if stall_limit < 1:
+        raise InputError(f"stall_limit must be >= 1, got {stall_limit}")
     for name, fraction in (
         ("polish_fraction", polish_fraction),
         ("weak_bound_check_fraction", weak_bound_check_fraction),
