@@ -577,6 +577,7 @@ def test_stopped_re_solves_hand_back_to_the_neighbourhood_search() -> None:
     solution = solve_nrp(
         instance,
         time_limit_seconds=8,
+        column_generation_min_literals=10_000,  # the CP-SAT path, not column generation
         weak_bound_check_fraction=0.1,
         weak_bound_share=1.0,
         stall_limit=2,

@@ -908,6 +908,14 @@ def _roster_from_values(values: list[list[list[int]]]) -> tuple[tuple[int, ...],
     )
 
 
+def _values_from_roster(
+    instance: NrpInstance, roster: Sequence[Sequence[int]]
+) -> list[list[list[int]]]:
+    """0/1 values, shape (e, d, s), of a roster (employees, days) of shift indexes, -1 off."""
+    n_shifts = len(instance.shifts)
+    return [[[int(value == s) for s in range(n_shifts)] for value in row] for row in roster]
+
+
 def _solve_neighbourhood(model, seconds: float, seed: int):
     """Solve a residual model on one CP-SAT worker (these models are small, and a second thread
     costs more than it finds), without symmetry detection and probing in presolve, which cost
@@ -924,17 +932,16 @@ def _solve_neighbourhood(model, seconds: float, seed: int):
     return solver, status
 
 
-def _build_neighbourhood(
+def _build_free_cell_rules(
     instance: NrpInstance, values: list[list[list[int]]], free_cells: Sequence[tuple[int, int]]
 ):
-    """Residual CP-SAT model of a neighbourhood: only the free (employee, day) cells are variables.
+    """CP-SAT model of the hard rules over the free (employee, day) cells, with no objective.
 
-    Every other cell keeps the incumbent's value and enters the rules as a constant: contract
-    limits and cover requirements are reduced by the fixed cells, sequence and weekend rules see
-    fixed days as Python bools (see :func:`add_max_run`). The objective equals the roster's
-    penalty up to a constant (the requests on fixed cells), so rosters are compared by
-    :func:`evaluate_nrp_roster`, never by this value. Returns ``(model, works)`` with
-    ``works[(e, d)]`` the list of shift literals of a free cell.
+    Every other cell of a free cell's employee keeps its value in ``values`` (0/1, shape
+    (e, d, s)) and enters that employee's rules as a constant: contract limits are reduced by the
+    fixed cells, sequence and weekend rules see fixed days as Python bools (see
+    :func:`add_max_run`). Returns ``(model, works)`` with ``works[(e, d)]`` the list of shift
+    literals of a free cell (``False`` where the shift is ruled out).
     """
     from ortools.sat.python import cp_model
 
@@ -1041,6 +1048,27 @@ def _build_neighbourhood(
         for d in range(n_days):
             if (e, d) in works and len(lits(works[(e, d)])) > 1:
                 model.add_at_most_one(lits(works[(e, d)]))
+    return model, works
+
+
+def _build_neighbourhood(
+    instance: NrpInstance, values: list[list[list[int]]], free_cells: Sequence[tuple[int, int]]
+):
+    """Residual CP-SAT model of a neighbourhood: only the free (employee, day) cells are variables.
+
+    The hard rules are :func:`_build_free_cell_rules`'; cover requirements are reduced by the
+    fixed cells. The objective equals the roster's penalty up to a constant (the requests on
+    fixed cells), so rosters are compared by :func:`evaluate_nrp_roster`, never by this value.
+    Returns ``(model, works)`` as :func:`_build_free_cell_rules`.
+    """
+    model, works = _build_free_cell_rules(instance, values, free_cells)
+    index = {s.shift_id: i for i, s in enumerate(instance.shifts)}
+
+    def cell(e: int, d: int, s: int):
+        return works[(e, d)][s] if (e, d) in works else bool(values[e][d][s])
+
+    def lits(items):
+        return [item for item in items if not isinstance(item, bool)]
 
     terms: list[tuple[Any, int]] = []
     row_of = {emp.employee_id: i for i, emp in enumerate(instance.employees)}
@@ -1052,7 +1080,7 @@ def _build_neighbourhood(
         key = (row_of[request.employee_id], request.day)
         if key in works and not isinstance(works[key][index[request.shift_id]], bool):
             terms.append((works[key][index[request.shift_id]], request.weight))
-    free_days = {d for _, d in free}
+    free_days = {d for _, d in free_cells}
     n_employees = len(instance.employees)
     for line in instance.cover:
         if line.day not in free_days:
@@ -1378,6 +1406,29 @@ def _solve_whole_model(
     )
 
 
+def _start_by_column_generation(
+    instance: NrpInstance, root_deadline: float, dive_deadline: float, *, threads: int, seed: int
+) -> tuple[list[list[list[int]]], int]:
+    """A first roster and a lower bound from column generation and its dive
+    (:func:`planner.scheduling.nrp_columns.solve_by_column_generation`), started from the roster
+    built employee by employee. Returns the better of the two rosters as 0/1 values, shape
+    (e, d, s), and the bound (0 when the root was not priced to optimality in time)."""
+    from planner.scheduling.nrp_columns import solve_by_column_generation
+
+    built = _construct_by_employees(instance, dive_deadline, seed)
+    result = solve_by_column_generation(
+        instance,
+        _roster_from_values(built),
+        root_deadline=root_deadline,
+        dive_deadline=dive_deadline,
+        threads=threads,
+        seed=seed,
+    )
+    dived = _values_from_roster(instance, result.roster)
+    values = min((dived, built), key=lambda start: _penalty(instance, start))
+    return values, 0 if result.bound is None else result.bound
+
+
 def solve_nrp(
     instance: NrpInstance,
     *,
@@ -1389,6 +1440,8 @@ def solve_nrp(
     weak_bound_share: float = 0.1,
     full_model_subsolvers: Sequence[str] = ("max_lp",),
     run_state_flow_max_literals: int = 2000,
+    column_generation_min_literals: int = 2001,
+    column_generation_root_fraction: float = 0.5,
     neighbourhood_seconds: float = 2.0,
     stall_limit: int = 20,
     progress: ProgressCallback | None = None,
@@ -1485,9 +1538,8 @@ def solve_nrp(
     deadline = started + time_limit_seconds
     rng = random.Random(random_seed)
     recorder = _solution_recorder(instance.name, started, time_limit_seconds, progress)
-    flow = len(instance.employees) * instance.horizon_days * len(instance.shifts) <= (
-        run_state_flow_max_literals
-    )
+    literals = len(instance.employees) * instance.horizon_days * len(instance.shifts)
+    flow = literals <= run_state_flow_max_literals
 
     def solve_whole(values, seconds: float, seed: int, **check: float) -> _WholeModelRun:
         return _solve_whole_model(
@@ -1523,21 +1575,38 @@ def solve_nrp(
         )
         return found
 
-    run = solve_whole(
-        None,
-        (1 - polish_fraction) * time_limit_seconds,
-        random_seed,
-        weak_bound_check_seconds=weak_bound_check_fraction * time_limit_seconds,
-        weak_bound_share=weak_bound_share,
-    )
-    starts = [] if run.values is None else [run.values]
-    if run.values is None or run.stopped_for_weak_bound:
-        # CP-SAT's early rosters are poor where its bound is weak (Instance12: ~9,000 after 15 s);
-        # one built employee by employee is a better start (8,814 in 1.3 s)
-        starts.append(_construct_by_employees(instance, deadline, random_seed))
-    values = min(starts, key=lambda start: _penalty(instance, start))
-    objective = _penalty(instance, values)
-    bound = objective if run.optimal else min(objective, int(math.ceil(run.bound - 1e-6)))
+    if literals >= column_generation_min_literals:
+        values, bound = _start_by_column_generation(
+            instance,
+            started + column_generation_root_fraction * time_limit_seconds,
+            started + (1 - polish_fraction) * time_limit_seconds,
+            threads=num_workers,
+            seed=random_seed,
+        )
+        objective = _penalty(instance, values)
+        bound = min(objective, bound)
+        report(
+            progress,
+            f"nrp {instance.name} objective={objective} bound={bound} after column generation",
+            int(time.perf_counter() - started),
+            int(time_limit_seconds),
+        )
+    else:
+        run = solve_whole(
+            None,
+            (1 - polish_fraction) * time_limit_seconds,
+            random_seed,
+            weak_bound_check_seconds=weak_bound_check_fraction * time_limit_seconds,
+            weak_bound_share=weak_bound_share,
+        )
+        starts = [] if run.values is None else [run.values]
+        if run.values is None or run.stopped_for_weak_bound:
+            # CP-SAT's early rosters are poor where its bound is weak; one built employee by
+            # employee is a better start
+            starts.append(_construct_by_employees(instance, deadline, random_seed))
+        values = min(starts, key=lambda start: _penalty(instance, start))
+        objective = _penalty(instance, values)
+        bound = objective if run.optimal else min(objective, int(math.ceil(run.bound - 1e-6)))
     while objective > bound and deadline - time.perf_counter() > 0.5:
         # neighbourhoods until they stall, then CP-SAT again from their roster as a complete
         # hint, checked like the first solve: a relaxation that was only late at the first check
