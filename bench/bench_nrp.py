@@ -8,6 +8,7 @@ best-known value and the mean gap.
     .venv/bin/python bench/bench_nrp.py [--seconds 60] [--instances 1-12] [--workers 2] [--seed 0]
         [--subsolvers max_lp] [--weak-bound-check-fraction 0.25] [--neighbourhood-seconds 2]
         [--run-state-flow-max-literals 2000] [--polish-fraction 0.25]
+        [--column-generation-min-literals 2001] [--column-generation-root-fraction 0.5]
 
 ``--subsolvers ""`` gives CP-SAT's default portfolio to the whole-model solves, for comparing it
 with ``max_lp`` (the engine's default) through the same engine; the other options are
@@ -53,6 +54,8 @@ def main() -> int:
     parser.add_argument("--neighbourhood-seconds", type=float, default=2.0)
     parser.add_argument("--run-state-flow-max-literals", type=int, default=2000)
     parser.add_argument("--polish-fraction", type=float, default=0.25)
+    parser.add_argument("--column-generation-min-literals", type=int, default=2001)
+    parser.add_argument("--column-generation-root-fraction", type=float, default=0.5)
     args = parser.parse_args()
     if not (DATA / "best_known.csv").exists():
         print(f"skipped: benchmark data not found at {DATA} (see bench/RESULTS.md)")
@@ -68,6 +71,8 @@ def main() -> int:
         f"neighbourhood_seconds={args.neighbourhood_seconds}, "
         f"run_state_flow_max_literals={args.run_state_flow_max_literals}, "
         f"polish_fraction={args.polish_fraction}, "
+        f"column_generation_min_literals={args.column_generation_min_literals}, "
+        f"column_generation_root_fraction={args.column_generation_root_fraction}, "
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
     )
     header = (
@@ -94,6 +99,8 @@ def main() -> int:
             neighbourhood_seconds=args.neighbourhood_seconds,
             run_state_flow_max_literals=args.run_state_flow_max_literals,
             polish_fraction=args.polish_fraction,
+            column_generation_min_literals=args.column_generation_min_literals,
+            column_generation_root_fraction=args.column_generation_root_fraction,
         )
         evaluation = evaluate_nrp_roster(instance, solution.roster)
         check = (

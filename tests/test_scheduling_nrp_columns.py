@@ -91,7 +91,7 @@ def test_root_bound_is_the_lp_value_and_below_the_brute_force_optimum() -> None:
     assert result.root_converged
     assert result.bound == math.ceil(result.root_value - 1e-6)
     assert result.bound <= _brute_force_optimum(instance)
-    assert result.fixed_employees == 2
+    assert result.unfixed_employees == ()
     evaluation = evaluate_nrp_roster(instance, result.roster)
     assert evaluation.feasible
     assert evaluation.penalty >= result.bound
@@ -126,3 +126,10 @@ def test_solve_nrp_starts_large_models_from_column_generation() -> None:
     evaluation = evaluate_nrp_roster(instance, solution.roster)
     assert evaluation.feasible and evaluation.penalty == solution.objective
     assert 0 < solution.best_bound <= solution.objective
+
+
+def test_root_fraction_out_of_range() -> None:
+    from planner.errors import InputError
+
+    with pytest.raises(InputError, match="column_generation_root_fraction must be in"):
+        solve_nrp(parse_nrp_instance(TWO_EMPLOYEES), column_generation_root_fraction=0)

@@ -55,8 +55,9 @@ class ColumnGenerationResult:
     employee. ``bound`` is the best proven lower bound on the penalty (None when no iteration
     was priced to optimality), ``root_value`` the master LP's value when the dive began,
     ``root_converged`` whether no column could improve it then, ``columns`` the columns
-    generated, ``fixed_employees`` how many rows the dive fixed before it stopped (the others
-    take their heaviest column), ``root_seconds`` the wall time to the dive.
+    generated, ``unfixed_employees`` the rows the dive had not fixed at its deadline (they hold
+    their heaviest column, legal for the employee but chosen against fractional neighbours),
+    ``root_seconds`` the wall time to the dive.
     """
 
     roster: tuple[Roster, ...]
@@ -64,7 +65,7 @@ class ColumnGenerationResult:
     root_value: float
     root_converged: bool
     columns: int
-    fixed_employees: int
+    unfixed_employees: tuple[int, ...]
     root_seconds: float
 
 
@@ -75,6 +76,9 @@ class _RosterPricer:
     worked on the day (minus the weight of a shift-on request, plus that of a shift-off one);
     ``request_constant`` is the penalty of working no requested shift.
     """
+
+    first_try_seconds = 0.2
+    """Time cap of the first pricing try, with CP-SAT's default linearisation (seconds)."""
 
     def __init__(self, instance: NrpInstance, employee: int) -> None:
         n_days, n_shifts = instance.horizon_days, len(instance.shifts)
@@ -123,13 +127,6 @@ class _RosterPricer:
                 if not isinstance(lit, bool) and coefficients[d, s]
             )
         )
-        solver = cp_model.CpSolver()
-        solver.parameters.num_workers = 1
-        solver.parameters.random_seed = seed
-        solver.parameters.max_time_in_seconds = max(0.01, seconds)
-        # small models: symmetry detection and probing cost more than they save
-        solver.parameters.symmetry_level = 0
-        solver.parameters.cp_model_probing_level = 0
         works = self.works
         found: list[Roster] = []
 
@@ -149,11 +146,25 @@ class _RosterPricer:
                     )
                 )
 
-        status = solver.solve(self.model, Collector())
-        if status == cp_model.OPTIMAL:
-            # the rounding of each day's coefficient is at most half a unit
-            lower = (solver.best_objective_bound - 0.5 * len(works)) / PRICE_SCALE
-            return found[::-1][:3], lower + self.request_constant
+        # Solve times of one pricing problem are heavy-tailed over seeds with CP-SAT's default
+        # linearisation (Instance9's eight slowest: 0.07-15 s over five seeds), and steady but
+        # slower with the full one (0.08-0.13 s; Instance12's root 29 s instead of 22 s): a short
+        # try with the default, then the full linearisation for the rest of the time.
+        started = time.perf_counter()
+        for linearization_level, cap in ((1, min(seconds, self.first_try_seconds)), (2, seconds)):
+            solver = cp_model.CpSolver()
+            solver.parameters.num_workers = 1
+            solver.parameters.random_seed = seed
+            solver.parameters.max_time_in_seconds = max(0.01, cap - (time.perf_counter() - started))
+            # small models: symmetry detection and probing cost more than they save
+            solver.parameters.symmetry_level = 0
+            solver.parameters.cp_model_probing_level = 0
+            solver.parameters.linearization_level = linearization_level
+            status = solver.solve(self.model, Collector())
+            if status == cp_model.OPTIMAL:
+                # the rounding of each day's coefficient is at most half a unit
+                lower = (solver.best_objective_bound - 0.5 * len(works)) / PRICE_SCALE
+                return found[::-1][:3], lower + self.request_constant
         return found[::-1][:3], None
 
 
@@ -408,13 +419,12 @@ def solve_by_column_generation(
                 pricing_seconds=pricing_seconds,
             )
             heaviest = master.heaviest()
-    fixed = len(master.fixed)
     return ColumnGenerationResult(
         roster=tuple(master.fixed.get(e, heaviest[e][1]) for e in range(n_employees)),
         bound=None if bound is None else int(math.ceil(bound - 1e-6)),
         root_value=root_value,
         root_converged=converged,
         columns=len(master.columns),
-        fixed_employees=fixed,
+        unfixed_employees=tuple(e for e in range(n_employees) if e not in master.fixed),
         root_seconds=root_seconds,
     )
