@@ -139,9 +139,7 @@ def test_service_level_floor_prices_each_head_missing_below_it(floor: float) -> 
     from planner.scheduling.rules import CostRules
 
     # the fewest heads meeting the floor, by the textbook formula
-    fewest = next(
-        n for n in range(15) if _erlang_c_service_level(10.0, n, 180.0, 20.0) >= floor
-    )
+    fewest = next(n for n in range(15) if _erlang_c_service_level(10.0, n, 180.0, 20.0) >= floor)
     allowed = floor_shortfall(
         np.array([10.0]), np.array([180.0]), np.array([14]), np.array([1.0]), 20.0, floor
     )

@@ -78,11 +78,16 @@ def test_request_cost_of_a_column_matches_the_checker() -> None:
             assert pricer.cost(row) + other == evaluate_nrp_roster(no_cover, rows).penalty
 
 
+# a second cover line on (Monday, D) with other weights: each line keeps its own dual
+REPEATED_LINE = TWO_EMPLOYEES.rstrip("\n") + "\n0,D,1,50,2\n"
+
+
 @pytest.mark.slow
-def test_root_bound_is_the_lp_value_and_below_the_brute_force_optimum() -> None:
+@pytest.mark.parametrize("text", [TWO_EMPLOYEES, REPEATED_LINE], ids=["one-line", "repeated-line"])
+def test_root_bound_is_the_lp_value_and_below_the_brute_force_optimum(text: str) -> None:
     # At convergence the Lagrangian at the LP's duals equals the LP's value (a wrong dual sign
     # or a missing slack would break this), and no bound may exceed the true optimum.
-    instance = parse_nrp_instance(TWO_EMPLOYEES)
+    instance = parse_nrp_instance(text)
     start = _roster_from_values(_construct_by_employees(instance, time.perf_counter() + 20, 0))
     now = time.perf_counter()
     result = solve_by_column_generation(

@@ -183,8 +183,12 @@ class _Master:
         inf = highspy.kHighsInf
         for _ in range(self.n_employees):
             self.highs.addRow(1.0, 1.0, 0, np.array([], dtype=np.int32), np.array([]))
+        self.n_days, self.n_shifts = instance.horizon_days, len(instance.shifts)
         self.cover_rows: dict[tuple[int, int], list[int]] = {}
-        self.cover_lines = instance.cover
+        # flat (day, shift) cell of each cover line, to sum line duals into the value of a head
+        self.line_cells = np.array(
+            [line.day * self.n_shifts + index[line.shift_id] for line in instance.cover], dtype=int
+        )
         for k, line in enumerate(instance.cover):
             row = self.n_employees + k
             self.highs.addRow(
@@ -206,7 +210,6 @@ class _Master:
         self.columns: list[tuple[int, Roster]] = []
         self.known: set[tuple[int, Roster]] = set()
         self.fixed: dict[int, Roster] = {}
-        self.n_days, self.n_shifts = instance.horizon_days, len(instance.shifts)
 
     def add(self, employee: int, roster: Roster, cost: float) -> bool:
         """Add a column unless it is known or its employee is fixed to another roster."""
@@ -244,18 +247,21 @@ class _Master:
             )
         self.fixed[employee] = roster
 
-    def solve(self) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
-        """Solve the LP: (value, column weights in :attr:`columns` order, cover duals shape
-        (days, shifts), employee duals shape (employees,))."""
+    def solve(self) -> tuple[float, np.ndarray, np.ndarray]:
+        """Solve the LP: (value, cover line duals shape (lines,), employee duals shape
+        (employees,))."""
         self.highs.run()
-        solution = self.highs.getSolution()
-        row_dual = np.asarray(solution.row_dual)
-        weights = np.asarray(solution.col_value)[self.slack_columns :]
-        cover_duals = np.zeros((self.n_days, self.n_shifts))
-        for (d, s), rows in self.cover_rows.items():
-            cover_duals[d, s] = row_dual[rows].sum()
+        row_dual = np.asarray(self.highs.getSolution().row_dual)
         value = self.highs.getInfo().objective_function_value
-        return value, weights, cover_duals, row_dual[: self.n_employees]
+        return value, row_dual[self.n_employees :], row_dual[: self.n_employees]
+
+    def head_values(self, line_prices: np.ndarray) -> np.ndarray:
+        """The value of one more head on each (day, shift), shape (days, shifts): the sum of
+        ``line_prices`` (shape (lines,)) over the cover lines of that cell."""
+        cells = np.bincount(
+            self.line_cells, weights=line_prices, minlength=self.n_days * self.n_shifts
+        )
+        return cells.reshape(self.n_days, self.n_shifts)
 
     def heaviest(self) -> dict[int, tuple[float, Roster]]:
         """Each employee's column of largest weight in the last solve, with that weight."""
@@ -285,20 +291,14 @@ def _generate_columns(
     valid while no employee is fixed (a fixed employee's column is not its best roster), so the
     dive calls this with the bound ignored.
     """
-    requirement = np.zeros((instance.horizon_days, len(instance.shifts)))
-    index = {s.shift_id: i for i, s in enumerate(instance.shifts)}
-    under = np.full_like(requirement, np.inf)
-    over = np.full_like(requirement, np.inf)
-    for line in instance.cover:
-        s = index[line.shift_id]
-        requirement[line.day, s] += line.requirement
-        under[line.day, s] = min(under[line.day, s], line.weight_under)
-        over[line.day, s] = min(over[line.day, s], line.weight_over)
+    requirement = np.array([line.requirement for line in instance.cover], dtype=float)
+    under = np.array([line.weight_under for line in instance.cover], dtype=float)
+    over = np.array([line.weight_over for line in instance.cover], dtype=float)
     bound: float | None = None
-    centre: np.ndarray | None = None  # duals of the best bound so far: prices lean towards them
+    centre: np.ndarray | None = None  # line duals of the best bound so far: prices lean to them
     mispriced = False
     iteration = 0
-    value, _, duals, employee_duals = master.solve()
+    value, duals, employee_duals = master.solve()
     while max_iterations is None or iteration < max_iterations:
         if time.perf_counter() >= deadline:
             return value, bound, False
@@ -309,9 +309,10 @@ def _generate_columns(
         # the Lagrangian is finite only for prices within [-weight_over, weight_under]; the LP's
         # duals can overshoot by rounding
         prices = np.clip(prices, -over, under)
+        head_prices, head_duals = master.head_values(prices), master.head_values(duals)
         free = [e for e in range(len(pricers)) if e not in master.fixed]
         seconds = min(pricing_seconds, max(0.01, deadline - time.perf_counter()))
-        futures = [pool.submit(pricers[e].price, prices, seconds, seed + e) for e in free]
+        futures = [pool.submit(pricers[e].price, head_prices, seconds, seed + e) for e in free]
         results = [future.result() for future in futures]
         added = 0
         least_costs: list[float] = []
@@ -320,20 +321,20 @@ def _generate_columns(
                 least_costs.append(least)
             for roster in rosters:
                 cost = pricers[e].cost(roster)
-                reduced = cost - sum(duals[d, s] for d, s in enumerate(roster) if s != OFF)
+                reduced = cost - sum(head_duals[d, s] for d, s in enumerate(roster) if s != OFF)
                 if reduced - employee_duals[e] < -1e-6 and master.add(e, roster, cost):
                     added += 1
         if not master.fixed and len(least_costs) == len(free):
-            lagrangian = float((prices * requirement).sum()) + sum(least_costs)
+            lagrangian = float(prices @ requirement) + sum(least_costs)
             if bound is None or lagrangian > bound:
-                bound, centre = lagrangian, prices.copy()
+                bound, centre = lagrangian, prices
         if added == 0:
             if centre is None or mispriced or smoothing == 0:
                 return value, bound, True
             mispriced = True  # nothing at the smoothed prices: price at the LP's own duals next
             continue
         mispriced = False
-        value, _, duals, employee_duals = master.solve()
+        value, duals, employee_duals = master.solve()
     return value, bound, False
 
 
