@@ -128,6 +128,8 @@ def test_solve_nrp_starts_large_models_from_column_generation() -> None:
         progress=lambda description, done, total: reports.append(description),
     )
     assert any(r.endswith("after column generation") for r in reports), reports
+    assert any(" column generation LP=" in r for r in reports), reports
+    assert any(" dive LP=" in r for r in reports), reports
     evaluation = evaluate_nrp_roster(instance, solution.roster)
     assert evaluation.feasible and evaluation.penalty == solution.objective
     assert 0 < solution.best_bound <= solution.objective

@@ -1407,7 +1407,13 @@ def _solve_whole_model(
 
 
 def _start_by_column_generation(
-    instance: NrpInstance, root_deadline: float, dive_deadline: float, *, threads: int, seed: int
+    instance: NrpInstance,
+    root_deadline: float,
+    dive_deadline: float,
+    *,
+    threads: int,
+    seed: int,
+    progress: ProgressCallback | None,
 ) -> tuple[list[list[list[int]]], int]:
     """A first roster and a lower bound from column generation and its dive
     (:func:`planner.scheduling.nrp_columns.solve_by_column_generation`), started from the roster
@@ -1423,6 +1429,7 @@ def _start_by_column_generation(
         dive_deadline=dive_deadline,
         threads=threads,
         seed=seed,
+        progress=progress,
     )
     dived = _values_from_roster(instance, result.roster)
     for e in result.unfixed_employees:
@@ -1528,7 +1535,8 @@ def solve_nrp(
     progress : ProgressCallback, optional
         Called with ("nrp <name> objective=... bound=...", elapsed_seconds, time_limit_seconds)
         at each CP-SAT solution, after column generation and at the end of the neighbourhood
-        search.
+        search; column generation reports its own rounds and dive steps (see
+        :func:`planner.scheduling.nrp_columns.solve_by_column_generation`).
     log_search_progress : bool
         Let CP-SAT log its whole-model solve to stdout (adapters and benchmarks only).
 
@@ -1604,6 +1612,7 @@ def solve_nrp(
             started + (1 - polish_fraction) * time_limit_seconds,
             threads=num_workers,
             seed=random_seed,
+            progress=progress,
         )
         objective = _penalty(instance, values)
         bound = min(objective, bound)

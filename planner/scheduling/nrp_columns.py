@@ -32,12 +32,13 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 
+from planner.progress import ProgressCallback, report
 from planner.scheduling.nrp import OFF, NrpInstance, _build_free_cell_rules
 
 __all__ = ["ColumnGenerationResult", "solve_by_column_generation"]
@@ -287,12 +288,14 @@ def _generate_columns(
     smoothing: float,
     seed: int,
     pricing_seconds: float,
+    on_iteration: Callable[[float, float | None], None] | None = None,
 ) -> tuple[float, float | None, bool]:
     """Price and re-solve until no column improves the master, ``max_iterations`` or the deadline.
 
     Returns (master LP value, best Lagrangian bound found or None, converged). The bound is only
     valid while no employee is fixed (a fixed employee's column is not its best roster), so the
-    dive calls this with the bound ignored.
+    dive calls this with the bound ignored. ``on_iteration(value, bound)`` is called after each
+    pricing round.
     """
     requirement = np.array([line.requirement for line in instance.cover], dtype=float)
     under = np.array([line.weight_under for line in instance.cover], dtype=float)
@@ -331,6 +334,8 @@ def _generate_columns(
             lagrangian = float(prices @ requirement) + sum(least_costs)
             if bound is None or lagrangian > bound:
                 bound, centre = lagrangian, prices
+        if on_iteration is not None:
+            on_iteration(value, bound)
         if added == 0:
             if centre is None or mispriced or smoothing == 0:
                 return value, bound, True
@@ -353,6 +358,7 @@ def solve_by_column_generation(
     dive_share: float = 0.125,
     dive_iterations: int = 8,
     pricing_seconds: float = 2.0,
+    progress: ProgressCallback | None = None,
 ) -> ColumnGenerationResult:
     """The master LP's optimum (its bound) and a roster from a dive, within the deadlines.
 
@@ -377,6 +383,10 @@ def solve_by_column_generation(
         Pricing rounds after each dive step at most.
     pricing_seconds : float
         Time cap of one pricing solve (seconds); a capped solve gives columns but no bound.
+    progress : ProgressCallback, optional
+        Called after each root pricing round with ("nrp <name> column generation LP=...
+        bound=...", elapsed seconds, seconds to the root deadline), and after each dive step
+        with ("nrp <name> dive LP=...", employees fixed, employees).
 
     Returns
     -------
@@ -388,6 +398,17 @@ def solve_by_column_generation(
     master = _Master(instance)
     for e, roster in enumerate(start):
         master.add(e, tuple(roster), pricers[e].cost(tuple(roster)))
+    root_total = int(max(0.0, root_deadline - started))
+
+    def report_root(value: float, bound: float | None) -> None:
+        shown = "none" if bound is None else str(int(math.ceil(bound - 1e-6)))
+        report(
+            progress,
+            f"nrp {instance.name} column generation LP={value:.1f} bound={shown}",
+            int(time.perf_counter() - started),
+            root_total,
+        )
+
     with ThreadPoolExecutor(max_workers=threads) as pool:
         root_value, bound, converged = _generate_columns(
             instance,
@@ -399,6 +420,7 @@ def solve_by_column_generation(
             smoothing=smoothing,
             seed=seed,
             pricing_seconds=pricing_seconds,
+            on_iteration=report_root,
         )
         root_seconds = time.perf_counter() - started
         heaviest = master.heaviest()
@@ -411,7 +433,7 @@ def solve_by_column_generation(
             for rank, (e, (weight, roster)) in enumerate(unfixed):
                 if weight > 1 - 1e-6 or rank < quota:
                     master.fix(e, roster)
-            _generate_columns(
+            value, _, _ = _generate_columns(
                 instance,
                 master,
                 pricers,
@@ -423,6 +445,9 @@ def solve_by_column_generation(
                 pricing_seconds=pricing_seconds,
             )
             heaviest = master.heaviest()
+            report(
+                progress, f"nrp {instance.name} dive LP={value:.1f}", len(master.fixed), n_employees
+            )
     return ColumnGenerationResult(
         roster=tuple(master.fixed.get(e, heaviest[e][1]) for e in range(n_employees)),
         bound=None if bound is None else int(math.ceil(bound - 1e-6)),
