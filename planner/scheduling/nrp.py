@@ -1468,7 +1468,7 @@ def solve_nrp(
     shifts: Instances 8-12) start from column generation instead of step 1
     (:func:`planner.scheduling.nrp_columns.solve_by_column_generation`): its root, for at most
     ``column_generation_root_fraction`` of the time, proves the bound (Instance12: 4,040, the
-    optimum, in about 22 s, where CP-SAT's bound is 6-13 after 15 s), and its dive fixes
+    optimum, in 22-30 s, where CP-SAT's bound is 6-13 after 15 s), and its dive fixes
     employees' rosters until ``1 - polish_fraction`` of the time; employees the dive did not
     reach get a best response against the rest. Steps 2 and 3 follow from its roster.
 

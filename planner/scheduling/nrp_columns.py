@@ -24,7 +24,7 @@ convex hull of each employee's rosters, coupled only by the cover lines:
 
 On Instances 8-12 at 60 s (``bench/bench_nrp.py``; figures in ``bench/RESULTS.md``) the engine
 started from the dive proves bounds of 1,297 / 406 / 4,631 / 3,443 / 4,040 (optima 1,300 / 439 /
-4,631 / 3,443 / 4,040) and ends within 0-8 % of the optima, where CP-SAT on the compact model
+4,631 / 3,443 / 4,040) and ends within 0-9 % of the optima, where CP-SAT on the compact model
 ended 16-33 % above them on Instances 8 and 12.
 """
 
@@ -58,19 +58,16 @@ class ColumnGenerationResult:
     ``roster`` has shape (employees, days) (shift index or -1); every row is a legal roster of its
     employee. ``bound`` is the best proven lower bound on the penalty (None when no iteration
     was priced to optimality), ``root_value`` the master LP's value when the dive began,
-    ``root_converged`` whether no column could improve it then, ``columns`` the columns
-    generated, ``unfixed_employees`` the rows the dive had not fixed at its deadline (they hold
-    their heaviest column, legal for the employee but chosen against fractional neighbours),
-    ``root_seconds`` the wall time to the dive.
+    ``root_converged`` whether no column could improve it then, ``unfixed_employees`` the rows
+    the dive had not fixed at its deadline (they hold their heaviest column, legal for the
+    employee but chosen against fractional neighbours).
     """
 
     roster: tuple[Roster, ...]
     bound: int | None
     root_value: float
     root_converged: bool
-    columns: int
     unfixed_employees: tuple[int, ...]
-    root_seconds: float
 
 
 class _RosterPricer:
@@ -426,7 +423,6 @@ def solve_by_column_generation(
             pricing_seconds=pricing_seconds,
             on_iteration=report_root,
         )
-        root_seconds = time.perf_counter() - started
         heaviest = master.heaviest()
         while len(master.fixed) < n_employees and time.perf_counter() < dive_deadline:
             unfixed = sorted(
@@ -457,7 +453,5 @@ def solve_by_column_generation(
         bound=None if bound is None else int(math.ceil(bound - 1e-6)),
         root_value=root_value,
         root_converged=converged,
-        columns=len(master.columns),
         unfixed_employees=tuple(e for e in range(n_employees) if e not in master.fixed),
-        root_seconds=root_seconds,
     )
