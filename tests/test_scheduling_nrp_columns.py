@@ -72,9 +72,9 @@ def test_request_cost_of_a_column_matches_the_checker() -> None:
     no_cover = parse_nrp_instance(TWO_EMPLOYEES[:cover_start] + "SECTION_COVER\n")
     for employee in (0, 1):
         pricer = _RosterPricer(instance, employee)
+        other = _RosterPricer(instance, 1 - employee).cost((OFF,) * 7)
         for row in _legal_rows(instance, employee)[:50]:
             rows = [row, (OFF,) * 7] if employee == 0 else [(OFF,) * 7, row]
-            other = _RosterPricer(instance, 1 - employee).cost((OFF,) * 7)
             assert pricer.cost(row) + other == evaluate_nrp_roster(no_cover, rows).penalty
 
 

@@ -190,6 +190,10 @@ class _Master:
         self.line_cells = np.array(
             [line.day * self.n_shifts + index[line.shift_id] for line in instance.cover], dtype=int
         )
+        # each line's requirement and weights, shape (lines,), for the Lagrangian and its box
+        self.requirements = np.array([line.requirement for line in instance.cover], dtype=float)
+        self.weights_under = np.array([line.weight_under for line in instance.cover], dtype=float)
+        self.weights_over = np.array([line.weight_over for line in instance.cover], dtype=float)
         for k, line in enumerate(instance.cover):
             row = self.n_employees + k
             self.highs.addRow(
@@ -275,7 +279,6 @@ class _Master:
 
 
 def _generate_columns(
-    instance: NrpInstance,
     master: _Master,
     pricers: Sequence[_RosterPricer],
     pool: ThreadPoolExecutor,
@@ -294,9 +297,6 @@ def _generate_columns(
     dive calls this with the bound ignored. ``on_iteration(value, bound)`` is called after each
     pricing round.
     """
-    requirement = np.array([line.requirement for line in instance.cover], dtype=float)
-    under = np.array([line.weight_under for line in instance.cover], dtype=float)
-    over = np.array([line.weight_over for line in instance.cover], dtype=float)
     bound: float | None = None
     centre: np.ndarray | None = None  # line duals of the best bound so far: prices lean to them
     mispriced = False
@@ -311,7 +311,7 @@ def _generate_columns(
         )
         # the Lagrangian is finite only for prices within [-weight_over, weight_under]; the LP's
         # duals can overshoot by rounding
-        prices = np.clip(prices, -over, under)
+        prices = np.clip(prices, -master.weights_over, master.weights_under)
         head_prices, head_duals = master.head_values(prices), master.head_values(duals)
         free = [e for e in range(len(pricers)) if e not in master.fixed]
         seconds = min(pricing_seconds, max(0.01, deadline - time.perf_counter()))
@@ -328,7 +328,7 @@ def _generate_columns(
                 if reduced - employee_duals[e] < -1e-6 and master.add(e, roster, cost):
                     added += 1
         if not master.fixed and len(least_costs) == len(free):
-            lagrangian = float(prices @ requirement) + sum(least_costs)
+            lagrangian = float(prices @ master.requirements) + sum(least_costs)
             if bound is None or lagrangian > bound:
                 bound, centre = lagrangian, prices
         if on_iteration is not None:
@@ -412,7 +412,6 @@ def solve_by_column_generation(
 
     with ThreadPoolExecutor(max_workers=threads) as pool:
         root_value, bound, converged = _generate_columns(
-            instance,
             master,
             pricers,
             pool,
@@ -434,7 +433,6 @@ def solve_by_column_generation(
                 if weight > 1 - 1e-6 or rank < quota:
                     master.fix(e, roster)
             value, _, _ = _generate_columns(
-                instance,
                 master,
                 pricers,
                 pool,
